@@ -1,0 +1,1 @@
+"""Data files shipped with ParrotChat (templates, icons, translations)."""

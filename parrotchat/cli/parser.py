@@ -1,0 +1,58 @@
+"""Command-line arguments, shared by the window and the headless commands."""
+
+from __future__ import annotations
+
+import argparse
+
+from parrotchat import __version__
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="parrotchat",
+        description="Chat with local language models (GGUF) on your own machine.",
+    )
+    p.add_argument("--version", action="version", version=f"ParrotChat {__version__}")
+    p.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        help="keep settings, chats and models in DIR (portable install; also PARROTCHAT_HOME)",
+    )
+    p.add_argument("--self-test", action="store_true", help="load a model, answer one prompt, exit")
+    p.add_argument("--model", metavar="PATH", help="model file or library name (default: settings)")
+    p.add_argument("--json", action="store_true", help="print machine-readable JSON")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    ask = sub.add_parser("ask", help="send one message and stream the reply to stdout")
+    ask.add_argument("text", help="the message ('-' reads standard input)")
+    ask.add_argument("--chat", type=int, metavar="ID", help="continue this chat (default: new)")
+    ask.add_argument("--template", metavar="NAME", help="translate, summarize or your own template")
+    ask.add_argument("--language", metavar="LANG", help="target language for translate (ko, en…)")
+    ask.add_argument("--model", dest="ask_model", metavar="PATH", help="model file or name")
+    ask.add_argument("--temperature", type=float, metavar="T")
+    ask.add_argument("--max-tokens", type=int, metavar="N")
+    ask.add_argument("--context", type=int, metavar="N", help="context length in tokens")
+    ask.add_argument("--seed", type=int, metavar="N")
+    ask.add_argument("--system", metavar="TEXT", help="system prompt for this chat")
+    ask.add_argument("--chat-format", metavar="NAME", help="for models without a chat template")
+    ask.add_argument("--overflow", choices=["drop_oldest", "stop"], help="when the chat is full")
+
+    chats = sub.add_parser("chats", help="list or show stored chats")
+    chats_sub = chats.add_subparsers(dest="chats_command", metavar="ACTION", required=True)
+    cl = chats_sub.add_parser("list", help="list chats, newest first")
+    cl.add_argument("--json", action="store_true", dest="sub_json")
+    cl.add_argument("--search", metavar="TEXT")
+    cs = chats_sub.add_parser("show", help="show one chat with its messages")
+    cs.add_argument("id", type=int)
+    cs.add_argument("--json", action="store_true", dest="sub_json")
+
+    models = sub.add_parser("models", help="list, import or remove models")
+    models_sub = models.add_subparsers(dest="models_command", metavar="ACTION", required=True)
+    ml = models_sub.add_parser("list", help="models in the library")
+    ml.add_argument("--json", action="store_true", dest="sub_json")
+    mi = models_sub.add_parser("import", help="copy a GGUF file (or split set) into the library")
+    mi.add_argument("path")
+    mi.add_argument("--reference", action="store_true", help="use the file where it is, no copy")
+    mr = models_sub.add_parser("remove", help="remove a model from the library")
+    mr.add_argument("name")
+    return p

@@ -1,0 +1,63 @@
+"""If the app dies, even by kill -9, its engine process must not linger."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import psutil
+
+APP = textwrap.dedent(
+    """
+    import sys, time
+    from parrotchat.engine.client import EngineClient
+    from parrotchat.engine.protocol import ChatRequest, LoadRequest
+    if __name__ == "__main__":
+        c = EngineClient()
+        c.start()
+        c.load(LoadRequest(path=sys.argv[1], n_ctx=512, threads=2))
+        print(c.pid, flush=True)
+        if sys.argv[2] == "streaming":
+            req = ChatRequest(messages=[{"role": "user", "content": "Tell a long story."}],
+                              sampling={"max_tokens": 2000, "temperature": 0.7})
+            for ev in c.chat(req):
+                pass
+        time.sleep(60)
+    """
+)
+
+
+def _engine_gone_after_parent_kill(starter_path: Path, tmp_path: Path, mode: str) -> float:
+    script = tmp_path / "app.py"
+    script.write_text(APP)
+    app = subprocess.Popen(
+        [sys.executable, str(script), str(starter_path), mode], stdout=subprocess.PIPE, text=True
+    )
+    assert app.stdout is not None
+    engine_pid = int(app.stdout.readline())
+    engine = psutil.Process(engine_pid)
+    time.sleep(0.5)
+    os.kill(app.pid, signal.SIGKILL)
+    killed = time.monotonic()
+    app.wait()
+    try:
+        engine.wait(timeout=5)
+    except psutil.TimeoutExpired:
+        engine.kill()
+        raise AssertionError("the engine outlived its app by more than 5 s") from None
+    return time.monotonic() - killed
+
+
+def test_engine_exits_within_2s_when_idle_app_is_killed(starter_path: Path, tmp_path: Path) -> None:
+    assert _engine_gone_after_parent_kill(starter_path, tmp_path, "idle") < 2.0
+
+
+def test_engine_exits_within_2s_when_app_is_killed_mid_reply(
+    starter_path: Path, tmp_path: Path
+) -> None:
+    assert _engine_gone_after_parent_kill(starter_path, tmp_path, "streaming") < 2.0

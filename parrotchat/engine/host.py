@@ -157,6 +157,7 @@ class EngineHost:
             overflow=str(cmd.get("overflow", "drop_oldest")),
             chat_format=cmd.get("chat_format"),
             emit=emit,
+            ignore_eos=bool(cmd.get("ignore_eos", False)),
         )
         self.send({"ev": "done", "id": req_id, "stats": stats.to_dict()})
 

@@ -30,6 +30,7 @@ from types import FrameType
 from typing import Any
 
 import llama_cpp
+import llama_cpp._internals as llama_internals
 import llama_cpp.llama as llama_module
 import llama_cpp.llama_chat_format as chat_format_module
 
@@ -180,6 +181,7 @@ class LlamaRuntime:
         self.states = state_cache or StateCache()
         self._formatter: Any = None
         self._vocab: Any = None
+        self._eog: list[int] | None = None
         self._piece_buf = ctypes.create_string_buffer(256)
         self._abort_cb = llama_cpp.ggml_abort_callback(lambda _data: self.cancel.is_set())
 
@@ -229,6 +231,7 @@ class LlamaRuntime:
             reason = _last_log_error() or str(exc)
             raise EngineError(f"Model {os.path.basename(path)} could not be loaded: {reason}") from exc
         self.llm = llm
+        self._eog = None
         self._vocab = llama_cpp.llama_model_get_vocab(llm.model)
         template = llm.metadata.get("tokenizer.chat_template") or None
         if template is not None:
@@ -310,6 +313,7 @@ class LlamaRuntime:
         overflow: str,
         chat_format: str | None,
         emit: Callable[[str], None],
+        ignore_eos: bool = False,
     ) -> ReplyStats:
         llm = self._require()
         started = time.perf_counter()
@@ -347,15 +351,7 @@ class LlamaRuntime:
         if stats.prefill_s > 0:
             stats.prompt_tokens_per_s = stats.prompt_eval_tokens / stats.prefill_s
 
-        seed = sampling.seed if sampling.seed >= 0 else int.from_bytes(os.urandom(4), "little")
-        llm.set_seed(seed)
-        sampler = llm._init_sampler(
-            top_k=sampling.top_k,
-            top_p=sampling.top_p,
-            min_p=sampling.min_p,
-            temp=sampling.temperature,
-            repeat_penalty=sampling.repeat_penalty,
-        )
+        sampler = self._sampler(sampling, ignore_eos)
         stream = TextStream(sampling.stop)
         max_tokens = sampling.max_tokens
         ctx = llm._ctx
@@ -401,6 +397,30 @@ class LlamaRuntime:
         stats.stop_reason = reason  # type: ignore[assignment]
         return stats
 
+    def _sampler(self, sampling: SamplingParams, ignore_eos: bool) -> Any:
+        """The sampler chain for one reply (the facade's adds stages we do not use)."""
+        llm = self._require()
+        n_vocab = llm.n_vocab()
+        chain = llama_internals.LlamaSampler()
+        if ignore_eos:
+            # Benchmarks need replies of an exact length: end-of-generation tokens are banned.
+            if self._eog is None:
+                self._eog = [t for t in range(n_vocab) if llama_cpp.llama_vocab_is_eog(self._vocab, t)]
+            chain.add_logit_bias(n_vocab, {t: float("-inf") for t in self._eog})
+        if sampling.repeat_penalty != 1.0:
+            chain.add_penalties(n_vocab, 64, sampling.repeat_penalty, 0.0, 0.0)
+        if sampling.temperature <= 0.0:
+            chain.add_greedy()
+        else:
+            if sampling.top_k > 0:
+                chain.add_top_k(sampling.top_k)
+            chain.add_top_p(sampling.top_p, 1)
+            chain.add_min_p(sampling.min_p, 1)
+            chain.add_temp(sampling.temperature)
+            seed = sampling.seed if sampling.seed >= 0 else int.from_bytes(os.urandom(4), "little")
+            chain.add_dist(seed)
+        return chain
+
     def _piece(self, token: int) -> bytes:
         buf = self._piece_buf
         n = llama_cpp.llama_token_to_piece(self._vocab, token, buf, len(buf), 0, False)
@@ -440,17 +460,18 @@ class LlamaRuntime:
         """Swap in a saved chat state if it shares a longer prefix than the live context."""
         llm = self._require()
         live = common_prefix(llm.input_ids[: llm.n_tokens], tokens)
+        # The live context is worth keeping when most of it is about to be overwritten
+        # (another chat); an ordinary next turn or a regenerate keeps most of it anyway.
+        worth_saving = llm.n_tokens > 256 and live < llm.n_tokens // 2
         saved, saved_len = self.states.best_match(tokens)
         if saved is None or saved_len <= live + 16:
-            if live < llm.n_tokens and llm.n_tokens > 64:
-                # The live context is about to be overwritten by another chat: keep it.
+            if worth_saving:
                 self._save_live()
             return False
-        if llm.n_tokens > 64:
+        if worth_saving:
             self._save_live()
-        data = (ctypes.c_uint8 * len(saved.data)).from_buffer_copy(saved.data)
         llm._ctx.kv_cache_seq_rm(-1, 0, -1)
-        if llama_cpp.llama_state_seq_set_data(llm.ctx, data, len(saved.data), 0) == 0:
+        if llama_cpp.llama_state_seq_set_data(llm.ctx, saved.data, len(saved.data), 0) == 0:
             llm.n_tokens = 0
             return False
         n = len(saved.tokens)
@@ -461,11 +482,12 @@ class LlamaRuntime:
     def _save_live(self) -> None:
         llm = self._require()
         size = llama_cpp.llama_state_seq_get_size(llm.ctx, 0)
+        # The ctypes buffer itself is kept: no copies of a state that can be 100s of MB.
         buf = (ctypes.c_uint8 * size)()
         written = llama_cpp.llama_state_seq_get_data(llm.ctx, buf, size, 0)
-        if written:
+        if written == size:
             tokens = tuple(int(t) for t in llm.input_ids[: llm.n_tokens])
-            self.states.put(SavedState(tokens=tokens, data=bytes(buf)[:written]))
+            self.states.put(SavedState(tokens=tokens, data=buf))
 
 
 class _BrokenTemplate:

@@ -7,7 +7,7 @@ they belong to where one applies.
 
 Commands (app -> engine):
   load       path, n_ctx, gpu_layers (-1 = all), threads (0 = auto), batch, chat_format
-  chat       messages [{role, content}], sampling {...}, overflow, chat_format
+  chat       messages [{role, content}], sampling {...}, overflow, chat_format, ignore_eos
   count      messages: how many tokens the rendered conversation takes
   cancel     stop the running request (prompt processing or decoding) at once
   unload     free the model
@@ -87,6 +87,7 @@ class ChatRequest:
     sampling: dict[str, Any] = field(default_factory=dict)
     overflow: str = "drop_oldest"
     chat_format: str | None = None
+    ignore_eos: bool = False  # benchmarks only: the reply runs to max_tokens
 
     def to_command(self, req_id: int) -> Command:
         return {"op": "chat", "id": req_id, **asdict(self)}

@@ -12,12 +12,17 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
+
+
+class _Sized(Protocol):
+    def __len__(self) -> int: ...
 
 
 @dataclass(frozen=True)
 class SavedState:
     tokens: tuple[int, ...]
-    data: bytes
+    data: _Sized  # bytes, or the ctypes buffer llama.cpp wrote into (kept without a copy)
 
 
 def common_prefix(a: Sequence[int], b: Sequence[int]) -> int:

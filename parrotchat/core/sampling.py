@@ -19,6 +19,9 @@ OVERFLOW_POLICIES: tuple[OverflowPolicy, ...] = ("drop_oldest", "stop")
 DEFAULT_CONTEXT_LENGTH = 4096
 DEFAULT_MAX_TOKENS = 1024
 DEFAULT_TEMPERATURE = 0.7
+# llama.cpp takes these as C ints; larger values would overflow rather than mean anything.
+MAX_TOP_K = 100_000
+MAX_REPLY_TOKENS = 131_072
 
 
 @dataclass(frozen=True)
@@ -38,16 +41,16 @@ class SamplingParams:
             problems.append(f"temperature {self.temperature} is outside 0.0–2.0")
         if not 0.0 < self.top_p <= 1.0:
             problems.append(f"top_p {self.top_p} is outside (0, 1]")
-        if self.top_k < 0:
-            problems.append(f"top_k {self.top_k} is negative")
+        if not 0 <= self.top_k <= MAX_TOP_K:
+            problems.append(f"top_k {self.top_k} is outside 0–{MAX_TOP_K}")
         if not 0.0 <= self.min_p <= 1.0:
             problems.append(f"min_p {self.min_p} is outside 0–1")
         if not 0.5 <= self.repeat_penalty <= 2.0:
             problems.append(f"repeat_penalty {self.repeat_penalty} is outside 0.5–2.0")
-        if self.max_tokens < 1:
-            problems.append(f"max_tokens {self.max_tokens} must be at least 1")
-        if self.seed < -1:
-            problems.append(f"seed {self.seed} must be -1 (random) or a non-negative number")
+        if not 1 <= self.max_tokens <= MAX_REPLY_TOKENS:
+            problems.append(f"max_tokens {self.max_tokens} is outside 1–{MAX_REPLY_TOKENS}")
+        if not -1 <= self.seed < 2**32:
+            problems.append(f"seed {self.seed} must be -1 (random) or a number below 2^32")
         if any(not s for s in self.stop):
             problems.append("stop strings must not be empty")
         if problems:

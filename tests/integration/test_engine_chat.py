@@ -145,10 +145,10 @@ def test_context_overflow_stop_policy_is_a_clear_error(engine: EngineClient) -> 
     assert info.value.kind == "context_full"
 
 
-def test_killed_engine_gives_a_clear_error_and_a_new_engine_works(starter_path: Any) -> None:
+def test_killed_engine_gives_a_clear_error_and_a_new_engine_works(starter_model: Any) -> None:
     client = EngineClient()
     client.start()
-    client.load(LoadRequest(path=str(starter_path), n_ctx=512, threads=2))
+    client.load(LoadRequest(path=str(starter_model), n_ctx=512, threads=2))
     request = ChatRequest(messages=[{"role": "user", "content": "Write a long story."}],
                           sampling={**GREEDY, "max_tokens": 500})
     got = 0
@@ -160,7 +160,7 @@ def test_killed_engine_gives_a_clear_error_and_a_new_engine_works(starter_path: 
     assert info.value.kind == "crashed"
     assert got >= 5
     client.start()  # a fresh engine process
-    client.load(LoadRequest(path=str(starter_path), n_ctx=512, threads=2))
+    client.load(LoadRequest(path=str(starter_model), n_ctx=512, threads=2))
     assert run(client, [{"role": "user", "content": "Hi"}])[0].strip()
     client.close()
 

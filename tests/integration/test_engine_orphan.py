@@ -32,11 +32,11 @@ APP = textwrap.dedent(
 )
 
 
-def _engine_gone_after_parent_kill(starter_path: Path, tmp_path: Path, mode: str) -> float:
+def _engine_gone_after_parent_kill(starter_model: Path, tmp_path: Path, mode: str) -> float:
     script = tmp_path / "app.py"
     script.write_text(APP)
     app = subprocess.Popen(
-        [sys.executable, str(script), str(starter_path), mode], stdout=subprocess.PIPE, text=True
+        [sys.executable, str(script), str(starter_model), mode], stdout=subprocess.PIPE, text=True
     )
     assert app.stdout is not None
     engine_pid = int(app.stdout.readline())
@@ -53,11 +53,11 @@ def _engine_gone_after_parent_kill(starter_path: Path, tmp_path: Path, mode: str
     return time.monotonic() - killed
 
 
-def test_engine_exits_within_2s_when_idle_app_is_killed(starter_path: Path, tmp_path: Path) -> None:
-    assert _engine_gone_after_parent_kill(starter_path, tmp_path, "idle") < 2.0
+def test_engine_exits_within_2s_when_idle_app_is_killed(starter_model: Path, tmp_path: Path) -> None:
+    assert _engine_gone_after_parent_kill(starter_model, tmp_path, "idle") < 2.0
 
 
 def test_engine_exits_within_2s_when_app_is_killed_mid_reply(
-    starter_path: Path, tmp_path: Path
+    starter_model: Path, tmp_path: Path
 ) -> None:
-    assert _engine_gone_after_parent_kill(starter_path, tmp_path, "streaming") < 2.0
+    assert _engine_gone_after_parent_kill(starter_model, tmp_path, "streaming") < 2.0

@@ -1,0 +1,160 @@
+"""The headless CLI, as an admin or a script uses it: real processes, real model, real files."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from gguf_factory import write_bad_magic, write_tiny_llama, write_truncated
+
+from parrotchat import __version__
+
+
+def parrot(*args: str, home: Path, env: dict[str, str] | None = None,
+           stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "parrotchat", "--data-dir", str(home), *args],
+        capture_output=True, text=True, timeout=180, input=stdin,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def one_line_error(result: subprocess.CompletedProcess[str]) -> str:
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    lines = [ln for ln in result.stderr.splitlines() if ln.startswith("parrotchat: error:")]
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
+def test_version(tmp_path: Path) -> None:
+    result = parrot("--version", home=tmp_path)
+    assert result.returncode == 0
+    assert __version__ in result.stdout
+
+
+def test_self_test_json_on_the_starter_model(tmp_path: Path) -> None:
+    result = parrot("--self-test", "--json", home=tmp_path)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    for key in ("model", "backend", "gpu_layers", "load_s", "ttft_s", "tokens_per_s", "tokens", "reply"):
+        assert key in report
+    assert report["backend"] == "CPU" and report["gpu_layers"] == 0
+    assert report["reply"].strip() and report["tokens"] > 0 and report["tokens_per_s"] > 0
+
+
+def test_ask_streams_saves_and_continues_a_chat(tmp_path: Path) -> None:
+    first = parrot("ask", "What is a parrot? One sentence.", "--temperature", "0",
+                   "--max-tokens", "40", home=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.strip()
+    chats = json.loads(parrot("chats", "list", "--json", home=tmp_path).stdout)
+    assert len(chats) == 1 and {"id", "title"} <= chats[0].keys()
+    chat_id = chats[0]["id"]
+    again = parrot("ask", "--chat", str(chat_id), "And a crow?", "--max-tokens", "20", home=tmp_path)
+    assert again.returncode == 0, again.stderr
+    shown = json.loads(parrot("chats", "show", str(chat_id), "--json", home=tmp_path).stdout)
+    roles = [m["role"] for m in shown["messages"]]
+    assert roles == ["user", "assistant", "user", "assistant"]
+    assert shown["messages"][1]["content"].strip() == first.stdout.strip()
+    stats = shown["messages"][3]["stats"]
+    assert stats["reply_tokens"] > 0 and stats["stop_reason"] in ("finished", "length")
+    assert stats["cached_tokens"] == 0  # a new engine per command: nothing to reuse
+    assert "created_at" in shown["messages"][0]
+
+
+def test_translate_template_sends_the_filled_prompt(tmp_path: Path) -> None:
+    result = parrot("ask", "--template", "translate", "--language", "ko", "Good morning, team.",
+                    "--max-tokens", "16", home=tmp_path)
+    assert result.returncode == 0, result.stderr
+    chat_id = json.loads(parrot("chats", "list", "--json", home=tmp_path).stdout)[0]["id"]
+    shown = json.loads(parrot("chats", "show", str(chat_id), "--json", home=tmp_path).stdout)
+    user = shown["messages"][0]["content"]
+    assert "Good morning, team." in user and "Korean" in user
+
+
+def test_user_template_with_unknown_placeholder_is_one_clear_line(tmp_path: Path) -> None:
+    templates = tmp_path / "config" / "templates"
+    templates.mkdir(parents=True)
+    (templates / "oops.json").write_text(json.dumps({
+        "name": "oops", "title": {"en": "Oops"}, "system": {"en": ""},
+        "prompt": {"en": "Fix {txet}"}, "placeholders": ["text"],
+    }))
+    line = one_line_error(parrot("ask", "--template", "oops", "hello", home=tmp_path))
+    assert "oops" in line and "txet" in line
+
+
+def test_portable_home_keeps_everything_in_one_folder(tmp_path: Path) -> None:
+    home = tmp_path / "usb"
+    result = subprocess.run(
+        [sys.executable, "-m", "parrotchat", "ask", "hi", "--max-tokens", "4"],
+        capture_output=True, text=True, timeout=180,
+        env={**os.environ, "PARROTCHAT_HOME": str(home)},
+    )
+    assert result.returncode == 0, result.stderr
+    assert (home / "data" / "chats.sqlite3").is_file()
+    assert (home / "data" / "models").is_dir()
+
+
+@pytest.mark.parametrize("kind", ["bad_magic", "truncated", "random", "missing"])
+def test_import_of_a_bad_file_names_file_and_reason(tmp_path: Path, kind: str) -> None:
+    bad = tmp_path / f"{kind}.gguf"
+    if kind == "bad_magic":
+        write_bad_magic(bad)
+    elif kind == "truncated":
+        write_truncated(write_tiny_llama(tmp_path / "src.gguf"), bad, 0.5)
+    elif kind == "random":
+        bad.write_bytes(os.urandom(5000))
+    line = one_line_error(parrot("models", "import", str(bad), home=tmp_path / "home"))
+    assert bad.name in line
+    models_dir = tmp_path / "home" / "data" / "models"
+    assert not any(models_dir.iterdir()), "nothing half-written is left behind"
+
+
+def test_models_list_import_and_remove(tmp_path: Path) -> None:
+    tiny = write_tiny_llama(tmp_path / "tiny-model.gguf")
+    home = tmp_path / "home"
+    assert parrot("models", "import", str(tiny), home=home).returncode == 0
+    listed = json.loads(parrot("models", "list", "--json", home=home).stdout)
+    names = [m["path"] for m in listed]
+    assert any(p.endswith("tiny-model.gguf") for p in names)
+    assert any("SmolLM2" in p for p in names), "the starter model is always offered"
+    removed = parrot("models", "remove", "tiny-model", home=home)
+    assert removed.returncode == 0, removed.stderr
+    assert not (home / "data" / "models" / "tiny-model.gguf").exists()
+
+
+def test_model_without_chat_template_asks_for_a_format(tmp_path: Path) -> None:
+    bare = write_tiny_llama(tmp_path / "bare.gguf", chat_template=None)
+    line = one_line_error(parrot("ask", "--model", str(bare), "hi", "--max-tokens", "4",
+                                 home=tmp_path))
+    assert "no chat template" in line and "chatml" in line
+    ok = parrot("ask", "--model", str(bare), "--chat-format", "chatml", "hi", "--max-tokens", "4",
+                home=tmp_path)
+    assert ok.returncode == 0, ok.stderr
+
+
+HOSTILE = [
+    "{{ cycler.__init__.__globals__.os.system('touch PWNED') }}",
+    "{{ ''.__class__.__mro__[1].__subclasses__() }}",
+    "{% for m in messages %}{{ m.__class__.__init__.__globals__['os'].system('touch PWNED') }}"
+    "{% endfor %}",
+    "{{ raise_exception.__globals__['__builtins__']['__import__']('os').system('touch PWNED') }}",
+    "{{ '{0.__class__.__init__.__globals__}'.format(cycler) }}",
+    "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}",
+    "{% if %}broken",
+]
+
+
+@pytest.mark.parametrize("template", HOSTILE)
+def test_hostile_chat_template_never_runs_code(tmp_path: Path, template: str) -> None:
+    model = write_tiny_llama(tmp_path / "hostile.gguf", chat_template=template)
+    result = parrot("ask", "--model", str(model), "hi", "--max-tokens", "4", home=tmp_path,
+                    env={"PWD": str(tmp_path)})
+    assert not (tmp_path / "PWNED").exists() and not Path("PWNED").exists()
+    line = one_line_error(result)
+    assert "chat template" in line

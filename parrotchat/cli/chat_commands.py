@@ -13,6 +13,7 @@ from parrotchat.cli.engine_session import engine_with_model
 from parrotchat.conversation import run_turn
 from parrotchat.core.chat_export import export_json
 from parrotchat.core.errors import ParrotError
+from parrotchat.core.languages import ui_language
 from parrotchat.core.prompt_templates import TemplateLibrary
 
 
@@ -34,7 +35,7 @@ def run_ask(ctx: CliContext, args: argparse.Namespace) -> int:
         values = {"text": text}
         if args.language:
             values["language"] = args.language
-        lang = "ko" if (settings.ui_language or "").startswith("ko") else "en"
+        lang = "ko" if ui_language(settings.ui_language) == "ko" else "en"
         rendered = template.render(values, lang=lang)
         user_text = rendered.user
         if rendered.system and args.system is None:
@@ -63,7 +64,7 @@ def run_ask(ctx: CliContext, args: argparse.Namespace) -> int:
                 sampling=sampling,
                 overflow=args.overflow or settings.overflow_policy,
                 model_name=model.name,
-                on_text=lambda t: (sys.stdout.write(t), sys.stdout.flush()),
+                on_text=_print_piece,
                 chat_format=args.chat_format,
             )
         sys.stdout.write("\n")
@@ -71,6 +72,11 @@ def run_ask(ctx: CliContext, args: argparse.Namespace) -> int:
     finally:
         store.close()
     return 0
+
+
+def _print_piece(text: str) -> None:
+    sys.stdout.write(text)
+    sys.stdout.flush()
 
 
 def _report_stats(chat_id: int, stats: dict[str, Any]) -> None:

@@ -38,7 +38,9 @@ def engine_with_model(
         estimate = estimate_memory(model, request.n_ctx, request.batch)
         fit = assess_fit(estimate, ram, vram, request.gpu_layers != 0)
         if fit.fit is Fit.TOO_LARGE:
-            raise ModelFileError(f"Model {model.path.name} is too large for this machine: {fit.reason}")
+            raise ModelFileError(
+                f"Model {model.path.name} is too large for this machine: {fit.reason}"
+            )
         started = time.perf_counter()
         loaded = client.load(request)
         yield LoadedSession(client, model, loaded, time.perf_counter() - started)

@@ -56,8 +56,10 @@ def run_self_test(ctx: CliContext, model_arg: str | None, as_json: bool) -> int:
         print(json.dumps(result, ensure_ascii=False))
     else:
         print(f"Model:    {result['model']} ({result['quantization']}) on {result['backend']}")
-        print(f"Loaded in {result['load_s']} s; first token after {result['ttft_s']} s; "
-              f"{result['tokens_per_s']} tokens/s")
+        print(
+            f"Loaded in {result['load_s']} s; first token after {result['ttft_s']} s; "
+            f"{result['tokens_per_s']} tokens/s"
+        )
         print(f"Prompt:   {PROMPT}")
         print(f"Reply:    {reply.strip()}")
         print("Self-test passed." if result["ok"] else "Self-test FAILED: the reply was empty.")

@@ -66,3 +66,18 @@ def language_name(value: str, prompt_lang: str = "en") -> str:
     if lang is None:
         return value.strip()
     return _KOREAN_NAMES[lang.code] if _base(prompt_lang) == "ko" else lang.english
+
+
+def ui_language(setting: str | None) -> str:
+    """The interface language code: the user's setting, else the system locale, else English."""
+    import locale
+    import os
+
+    if setting:
+        return _base(setting)
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(var)
+        if value and value not in ("C", "POSIX"):
+            return _base(value.split(".")[0])
+    system = locale.getlocale()[0]
+    return _base(system) if system else "en"

@@ -42,7 +42,9 @@ def describe_exit(exitcode: int | None) -> str:
             signal.SIGSEGV: "crashed (segmentation fault)",
         }
         try:
-            return names.get(signal.Signals(sig), f"was stopped by signal {signal.Signals(sig).name}")
+            return names.get(
+                signal.Signals(sig), f"was stopped by signal {signal.Signals(sig).name}"
+            )
         except ValueError:
             return f"was stopped by signal {sig}"
     return f"exited with code {exitcode}"

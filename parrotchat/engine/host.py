@@ -19,10 +19,12 @@ from typing import Any
 from parrotchat.core.errors import (
     ContextFullError,
     EngineError,
+    ModelFileError,
     NoChatTemplateError,
     ParrotError,
     TemplateError,
 )
+from parrotchat.core.model_info import validate_model_file
 from parrotchat.core.sampling import SamplingParams
 from parrotchat.engine.protocol import Command, Event
 
@@ -98,7 +100,9 @@ class EngineHost:
             with self._state_lock:
                 if req_id in self._cancelled_ids:
                     self._cancelled_ids.discard(req_id)
-                    self.send({"ev": "error", "id": req_id, "kind": "cancelled", "message": "Cancelled"})
+                    self.send(
+                        {"ev": "error", "id": req_id, "kind": "cancelled", "message": "Cancelled"}
+                    )
                     continue
                 self._current = req_id
                 self.cancel.clear()
@@ -133,6 +137,9 @@ class EngineHost:
                 last[0] = value
                 self.send({"ev": "load_progress", "id": req_id, "fraction": round(value, 3)})
 
+        # Our own header check first: llama.cpp only says "failed to load", and some
+        # malformed files make it abort the whole process.
+        validate_model_file(str(cmd["path"]))
         info = self.runtime.load(
             path=str(cmd["path"]),
             n_ctx=int(cmd.get("n_ctx", 4096)),
@@ -172,6 +179,8 @@ class EngineHost:
             kind = "no_chat_template"
         elif isinstance(exc, TemplateError):
             kind = "template_failed"
+        elif isinstance(exc, ModelFileError):
+            kind = "load_failed"
         elif isinstance(exc, EngineError):
             if op == "load":
                 kind = "load_failed"

@@ -31,7 +31,6 @@ from typing import Any
 
 import llama_cpp
 import llama_cpp._internals as llama_internals
-import llama_cpp.llama as llama_module
 import llama_cpp.llama_chat_format as chat_format_module
 
 from parrotchat.core.context_budget import fit_messages
@@ -60,6 +59,9 @@ NAMED_FORMATS: dict[str, Callable[..., Any]] = {
 }
 
 
+_NO_ABORT = llama_cpp.ggml_abort_callback()  # a NULL function pointer: no callback
+
+
 class Cancelled(Exception):
     """The user cancelled a load or a reply."""
 
@@ -69,7 +71,7 @@ class Cancelled(Exception):
 _log_lines: deque[str] = deque(maxlen=50)
 
 
-@llama_cpp.llama_log_callback  # type: ignore[misc]
+@llama_cpp.llama_log_callback  # type: ignore[untyped-decorator]
 def _log_callback(level: int, text: bytes, user_data: ctypes.c_void_p) -> None:
     line = text.decode("utf-8", errors="replace").strip()
     if line:
@@ -91,7 +93,9 @@ def backend_info() -> dict[str, Any]:
     offload = bool(llama_cpp.llama_supports_gpu_offload())
     backend = "CPU"
     for name in ("CUDA", "Metal", "Vulkan", "ROCm", "SYCL"):
-        if name.lower() in info.lower() or (name == "Metal" and offload and sys.platform == "darwin"):
+        if name.lower() in info.lower() or (
+            name == "Metal" and offload and sys.platform == "darwin"
+        ):
             backend = name
             break
     return {"backend": backend, "gpu_offload": offload, "system_info": info.strip()}
@@ -108,7 +112,7 @@ def _load_hooks(progress: Callable[[float], bool]) -> Iterator[None]:
     so during the load its formatter is replaced by one that compiles nothing.
     """
     original_params = llama_cpp.llama_cpp.llama_model_default_params
-    original_formatter = llama_module.llama_chat_format.Jinja2ChatFormatter
+    original_formatter = chat_format_module.Jinja2ChatFormatter
     callback = llama_cpp.llama_progress_callback(lambda value, _data: bool(progress(value)))
 
     def params_with_progress() -> Any:
@@ -123,13 +127,13 @@ def _load_hooks(progress: Callable[[float], bool]) -> Iterator[None]:
         def to_chat_handler(self) -> None:
             return None
 
-    llama_cpp.llama_cpp.llama_model_default_params = params_with_progress
-    llama_module.llama_chat_format.Jinja2ChatFormatter = _DeferredFormatter
+    setattr(llama_cpp.llama_cpp, "llama_model_default_params", params_with_progress)  # noqa: B010
+    setattr(chat_format_module, "Jinja2ChatFormatter", _DeferredFormatter)  # noqa: B010
     try:
         yield
     finally:
-        llama_cpp.llama_cpp.llama_model_default_params = original_params
-        llama_module.llama_chat_format.Jinja2ChatFormatter = original_formatter
+        setattr(llama_cpp.llama_cpp, "llama_model_default_params", original_params)  # noqa: B010
+        setattr(chat_format_module, "Jinja2ChatFormatter", original_formatter)  # noqa: B010
 
 
 def _bounded(fn: Callable[[], Any], seconds: float, what: str) -> Any:
@@ -146,7 +150,7 @@ def _bounded(fn: Callable[[], Any], seconds: float, what: str) -> Any:
             raise TemplateError(f"{what} ran longer than {seconds:g} s and was stopped")
 
     previous = sys.gettrace()
-    sys.settrace(tracer)  # type: ignore[arg-type]
+    sys.settrace(tracer)
     try:
         return fn()
     finally:
@@ -229,7 +233,9 @@ class LlamaRuntime:
             if self.cancel.is_set():
                 raise Cancelled("loading was cancelled") from exc
             reason = _last_log_error() or str(exc)
-            raise EngineError(f"Model {os.path.basename(path)} could not be loaded: {reason}") from exc
+            raise EngineError(
+                f"Model {os.path.basename(path)} could not be loaded: {reason}"
+            ) from exc
         self.llm = llm
         self._eog = None
         self._vocab = llama_cpp.llama_model_get_vocab(llm.model)
@@ -290,7 +296,9 @@ class LlamaRuntime:
             except TemplateError:
                 raise
             except Exception as exc:  # sandbox refusals, raise_exception(), type errors
-                raise TemplateError(f"The model's chat template failed: {_first_line(exc)}") from exc
+                raise TemplateError(
+                    f"The model's chat template failed: {_first_line(exc)}"
+                ) from exc
         else:
             raise NoChatTemplateError(
                 f"Model {os.path.basename(llm.model_path)} has no chat template; choose a chat "
@@ -334,7 +342,7 @@ class LlamaRuntime:
         )
         self.cancel.clear()
         stats.restored_state = self._reuse_best_state(tokens)
-        prefix = common_prefix(llm.input_ids[: llm.n_tokens], tokens)
+        prefix = common_prefix(llm.input_ids[: llm.n_tokens].tolist(), tokens)
         # At least the last prompt token is evaluated again: its logits start the reply.
         prefix = min(prefix, len(tokens) - 1)
         stats.cached_tokens = prefix
@@ -401,16 +409,18 @@ class LlamaRuntime:
         """The sampler chain for one reply (the facade's adds stages we do not use)."""
         llm = self._require()
         n_vocab = llm.n_vocab()
-        chain = llama_internals.LlamaSampler()
+        chain = llama_internals.LlamaSampler()  # type: ignore[no-untyped-call]
         if ignore_eos:
             # Benchmarks need replies of an exact length: end-of-generation tokens are banned.
             if self._eog is None:
-                self._eog = [t for t in range(n_vocab) if llama_cpp.llama_vocab_is_eog(self._vocab, t)]
+                self._eog = [
+                    t for t in range(n_vocab) if llama_cpp.llama_vocab_is_eog(self._vocab, t)
+                ]
             chain.add_logit_bias(n_vocab, {t: float("-inf") for t in self._eog})
         if sampling.repeat_penalty != 1.0:
             chain.add_penalties(n_vocab, 64, sampling.repeat_penalty, 0.0, 0.0)
         if sampling.temperature <= 0.0:
-            chain.add_greedy()
+            chain.add_greedy()  # type: ignore[no-untyped-call]
         else:
             if sampling.top_k > 0:
                 chain.add_top_k(sampling.top_k)
@@ -451,7 +461,7 @@ class LlamaRuntime:
                         return False
                     raise
         finally:
-            llama_cpp.llama_set_abort_callback(llm.ctx, ctypes.cast(None, llama_cpp.ggml_abort_callback), None)
+            llama_cpp.llama_set_abort_callback(llm.ctx, _NO_ABORT, None)
         return True
 
     # --- chat switching ---
@@ -459,7 +469,7 @@ class LlamaRuntime:
     def _reuse_best_state(self, tokens: Sequence[int]) -> bool:
         """Swap in a saved chat state if it shares a longer prefix than the live context."""
         llm = self._require()
-        live = common_prefix(llm.input_ids[: llm.n_tokens], tokens)
+        live = common_prefix(llm.input_ids[: llm.n_tokens].tolist(), tokens)
         # The live context is worth keeping when most of it is about to be overwritten
         # (another chat); an ordinary next turn or a regenerate keeps most of it anyway.
         worth_saving = llm.n_tokens > 256 and live < llm.n_tokens // 2

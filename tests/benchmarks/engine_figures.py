@@ -25,9 +25,9 @@ from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from parrotchat.core.starter_model import starter_model_path  # noqa: E402
-from parrotchat.engine.client import EngineClient  # noqa: E402
-from parrotchat.engine.protocol import ChatRequest, LoadRequest  # noqa: E402
+from parrotchat.core.starter_model import starter_model_path
+from parrotchat.engine.client import EngineClient
+from parrotchat.engine.protocol import ChatRequest, LoadRequest
 
 PROMPT = "Write a long, detailed story about a parrot who learns to finish sentences."
 N_CTX = 4096
@@ -46,8 +46,13 @@ class Direct:
 
     def __init__(self, path: str, threads: int) -> None:
         self.llm = llama_cpp.Llama(
-            model_path=path, n_ctx=N_CTX, n_batch=512, n_ubatch=512, n_threads=threads,
-            n_threads_batch=threads, verbose=False,
+            model_path=path,
+            n_ctx=N_CTX,
+            n_batch=512,
+            n_ubatch=512,
+            n_threads=threads,
+            n_threads_batch=threads,
+            verbose=False,
         )
         vocab = llama_cpp.llama_model_get_vocab(self.llm.model)
         self.eog = [t for t in range(self.llm.n_vocab()) if llama_cpp.llama_vocab_is_eog(vocab, t)]
@@ -142,8 +147,12 @@ def ttft_turns(client: EngineClient, turns: int = 20) -> dict[str, float]:
         r = engine_reply(client, messages, 48, ignore_eos=False)
         ttfts.append(r["ttft"])
         messages.append({"role": "assistant", "content": r["text"]})
-    return {"turn1_s": ttfts[0], "turn20_s": ttfts[-1], "ratio": ttfts[-1] / ttfts[0],
-            "per_turn_s": [round(t, 4) for t in ttfts]}
+    return {
+        "turn1_s": ttfts[0],
+        "turn20_s": ttfts[-1],
+        "ratio": ttfts[-1] / ttfts[0],
+        "per_turn_s": [round(t, 4) for t in ttfts],
+    }
 
 
 def ttft_switch(client: EngineClient, reps: int) -> dict[str, Any]:
@@ -172,16 +181,28 @@ def ttft_switch(client: EngineClient, reps: int) -> dict[str, Any]:
         ratios.append(back["ttft"] / inchat["ttft"])
         switch_s.append(back["ttft"])
         inchat_s.append(inchat["ttft"])
-    return {"ratio": summary(ratios), "switch_s": summary(switch_s), "inchat_s": summary(inchat_s),
-            "history_tokens": back["stats"].get("prompt_tokens"),
-            "restored_state": back["stats"].get("restored_state")}
+    return {
+        "ratio": summary(ratios),
+        "switch_s": summary(switch_s),
+        "inchat_s": summary(inchat_s),
+        "history_tokens": back["stats"].get("prompt_tokens"),
+        "restored_state": back["stats"].get("restored_state"),
+    }
+
+
+def _cancel_and_stamp(client: EngineClient, stamp: list[float]) -> None:
+    stamp.append(time.perf_counter())
+    client.cancel()
 
 
 def cancel_latency(client: EngineClient, reps: int) -> dict[str, Any]:
     decode_ms, prefill_ms = [], []
     for i in range(reps):
-        request = ChatRequest(messages=[{"role": "user", "content": f"{i} {PROMPT}"}],
-                              sampling={"temperature": 0.0, "max_tokens": 1000}, ignore_eos=True)
+        request = ChatRequest(
+            messages=[{"role": "user", "content": f"{i} {PROMPT}"}],
+            sampling={"temperature": 0.0, "max_tokens": 1000},
+            ignore_eos=True,
+        )
         seen, cancelled = 0, 0.0
         for ev in client.chat(request):
             if ev["ev"] == "token":
@@ -192,15 +213,12 @@ def cancel_latency(client: EngineClient, reps: int) -> dict[str, Any]:
         decode_ms.append((time.perf_counter() - cancelled) * 1000)
 
         text = "The parrot repeats what it hears, word for word. " * 200  # ~2,000 tokens
-        request = ChatRequest(messages=[{"role": "user", "content": f"{i} {text}"}],
-                              sampling={"temperature": 0.0, "max_tokens": 8})
+        request = ChatRequest(
+            messages=[{"role": "user", "content": f"{i} {text}"}],
+            sampling={"temperature": 0.0, "max_tokens": 8},
+        )
         stamp: list[float] = []
-
-        def fire() -> None:
-            stamp.append(time.perf_counter())
-            client.cancel()
-
-        timer = threading.Timer(0.5, fire)
+        timer = threading.Timer(0.5, _cancel_and_stamp, args=(client, stamp))
         timer.start()
         last = list(client.chat(request))[-1]
         prefill_ms.append((time.perf_counter() - stamp[0]) * 1000 if stamp else float("nan"))

@@ -14,11 +14,15 @@ from gguf_factory import write_bad_magic, write_tiny_llama, write_truncated
 from parrotchat import __version__
 
 
-def parrot(*args: str, home: Path, env: dict[str, str] | None = None,
-           stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+def parrot(
+    *args: str, home: Path, env: dict[str, str] | None = None, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "parrotchat", "--data-dir", str(home), *args],
-        capture_output=True, text=True, timeout=180, input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        input=stdin,
         env={**os.environ, **(env or {})},
     )
 
@@ -41,21 +45,39 @@ def test_self_test_json_on_the_starter_model(tmp_path: Path) -> None:
     result = parrot("--self-test", "--json", home=tmp_path)
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
-    for key in ("model", "backend", "gpu_layers", "load_s", "ttft_s", "tokens_per_s", "tokens", "reply"):
+    for key in (
+        "model",
+        "backend",
+        "gpu_layers",
+        "load_s",
+        "ttft_s",
+        "tokens_per_s",
+        "tokens",
+        "reply",
+    ):
         assert key in report
     assert report["backend"] == "CPU" and report["gpu_layers"] == 0
     assert report["reply"].strip() and report["tokens"] > 0 and report["tokens_per_s"] > 0
 
 
 def test_ask_streams_saves_and_continues_a_chat(tmp_path: Path) -> None:
-    first = parrot("ask", "What is a parrot? One sentence.", "--temperature", "0",
-                   "--max-tokens", "40", home=tmp_path)
+    first = parrot(
+        "ask",
+        "What is a parrot? One sentence.",
+        "--temperature",
+        "0",
+        "--max-tokens",
+        "40",
+        home=tmp_path,
+    )
     assert first.returncode == 0, first.stderr
     assert first.stdout.strip()
     chats = json.loads(parrot("chats", "list", "--json", home=tmp_path).stdout)
     assert len(chats) == 1 and {"id", "title"} <= chats[0].keys()
     chat_id = chats[0]["id"]
-    again = parrot("ask", "--chat", str(chat_id), "And a crow?", "--max-tokens", "20", home=tmp_path)
+    again = parrot(
+        "ask", "--chat", str(chat_id), "And a crow?", "--max-tokens", "20", home=tmp_path
+    )
     assert again.returncode == 0, again.stderr
     shown = json.loads(parrot("chats", "show", str(chat_id), "--json", home=tmp_path).stdout)
     roles = [m["role"] for m in shown["messages"]]
@@ -68,8 +90,17 @@ def test_ask_streams_saves_and_continues_a_chat(tmp_path: Path) -> None:
 
 
 def test_translate_template_sends_the_filled_prompt(tmp_path: Path) -> None:
-    result = parrot("ask", "--template", "translate", "--language", "ko", "Good morning, team.",
-                    "--max-tokens", "16", home=tmp_path)
+    result = parrot(
+        "ask",
+        "--template",
+        "translate",
+        "--language",
+        "ko",
+        "Good morning, team.",
+        "--max-tokens",
+        "16",
+        home=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     chat_id = json.loads(parrot("chats", "list", "--json", home=tmp_path).stdout)[0]["id"]
     shown = json.loads(parrot("chats", "show", str(chat_id), "--json", home=tmp_path).stdout)
@@ -80,10 +111,17 @@ def test_translate_template_sends_the_filled_prompt(tmp_path: Path) -> None:
 def test_user_template_with_unknown_placeholder_is_one_clear_line(tmp_path: Path) -> None:
     templates = tmp_path / "config" / "templates"
     templates.mkdir(parents=True)
-    (templates / "oops.json").write_text(json.dumps({
-        "name": "oops", "title": {"en": "Oops"}, "system": {"en": ""},
-        "prompt": {"en": "Fix {txet}"}, "placeholders": ["text"],
-    }))
+    (templates / "oops.json").write_text(
+        json.dumps(
+            {
+                "name": "oops",
+                "title": {"en": "Oops"},
+                "system": {"en": ""},
+                "prompt": {"en": "Fix {txet}"},
+                "placeholders": ["text"],
+            }
+        )
+    )
     line = one_line_error(parrot("ask", "--template", "oops", "hello", home=tmp_path))
     assert "oops" in line and "txet" in line
 
@@ -92,7 +130,9 @@ def test_portable_home_keeps_everything_in_one_folder(tmp_path: Path) -> None:
     home = tmp_path / "usb"
     result = subprocess.run(
         [sys.executable, "-m", "parrotchat", "ask", "hi", "--max-tokens", "4"],
-        capture_output=True, text=True, timeout=180,
+        capture_output=True,
+        text=True,
+        timeout=180,
         env={**os.environ, "PARROTCHAT_HOME": str(home)},
     )
     assert result.returncode == 0, result.stderr
@@ -130,11 +170,21 @@ def test_models_list_import_and_remove(tmp_path: Path) -> None:
 
 def test_model_without_chat_template_asks_for_a_format(tmp_path: Path) -> None:
     bare = write_tiny_llama(tmp_path / "bare.gguf", chat_template=None)
-    line = one_line_error(parrot("ask", "--model", str(bare), "hi", "--max-tokens", "4",
-                                 home=tmp_path))
+    line = one_line_error(
+        parrot("ask", "--model", str(bare), "hi", "--max-tokens", "4", home=tmp_path)
+    )
     assert "no chat template" in line and "chatml" in line
-    ok = parrot("ask", "--model", str(bare), "--chat-format", "chatml", "hi", "--max-tokens", "4",
-                home=tmp_path)
+    ok = parrot(
+        "ask",
+        "--model",
+        str(bare),
+        "--chat-format",
+        "chatml",
+        "hi",
+        "--max-tokens",
+        "4",
+        home=tmp_path,
+    )
     assert ok.returncode == 0, ok.stderr
 
 
@@ -153,8 +203,16 @@ HOSTILE = [
 @pytest.mark.parametrize("template", HOSTILE)
 def test_hostile_chat_template_never_runs_code(tmp_path: Path, template: str) -> None:
     model = write_tiny_llama(tmp_path / "hostile.gguf", chat_template=template)
-    result = parrot("ask", "--model", str(model), "hi", "--max-tokens", "4", home=tmp_path,
-                    env={"PWD": str(tmp_path)})
+    result = parrot(
+        "ask",
+        "--model",
+        str(model),
+        "hi",
+        "--max-tokens",
+        "4",
+        home=tmp_path,
+        env={"PWD": str(tmp_path)},
+    )
     assert not (tmp_path / "PWNED").exists() and not Path("PWNED").exists()
     line = one_line_error(result)
     assert "chat template" in line

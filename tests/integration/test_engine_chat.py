@@ -14,7 +14,9 @@ from parrotchat.engine.protocol import ChatRequest, LoadRequest
 GREEDY = {"temperature": 0.0, "max_tokens": 40, "seed": 0}
 
 
-def run(client: EngineClient, messages: list[dict[str, str]], **sampling: Any) -> tuple[str, dict[str, Any]]:
+def run(
+    client: EngineClient, messages: list[dict[str, str]], **sampling: Any
+) -> tuple[str, dict[str, Any]]:
     text, stats = "", {}
     for ev in client.chat(ChatRequest(messages=messages, sampling={**GREEDY, **sampling})):
         if ev["ev"] == "token":
@@ -61,15 +63,20 @@ def test_korean_reply_text_is_valid_utf8(engine: EngineClient) -> None:
 
 
 def test_max_tokens_stops_with_length_reason(engine: EngineClient) -> None:
-    _, stats = run(engine, [{"role": "user", "content": "Write a long story about a parrot."}],
-                   max_tokens=5)
+    _, stats = run(
+        engine, [{"role": "user", "content": "Write a long story about a parrot."}], max_tokens=5
+    )
     assert stats["reply_tokens"] == 5
     assert stats["stop_reason"] == "length"
 
 
 def test_stop_string_ends_the_reply(engine: EngineClient) -> None:
-    text, stats = run(engine, [{"role": "user", "content": "Count from 1 to 20 with commas."}],
-                      max_tokens=80, stop=["5"])
+    text, stats = run(
+        engine,
+        [{"role": "user", "content": "Count from 1 to 20 with commas."}],
+        max_tokens=80,
+        stop=["5"],
+    )
     assert "5" not in text
     assert stats["stop_reason"] == "stop_string"
 
@@ -128,7 +135,10 @@ def test_context_overflow_drop_oldest_reports_dropped_messages(engine: EngineCli
     filler = "Parrots are birds that can learn words. " * 40
     msgs: list[dict[str, str]] = [{"role": "system", "content": "Be brief."}]
     for i in range(8):
-        msgs += [{"role": "user", "content": f"{i} {filler}"}, {"role": "assistant", "content": filler}]
+        msgs += [
+            {"role": "user", "content": f"{i} {filler}"},
+            {"role": "assistant", "content": filler},
+        ]
     msgs.append({"role": "user", "content": "Summarize."})
     _, stats = run(engine, msgs, max_tokens=16)
     assert stats["dropped_messages"] > 0
@@ -149,11 +159,13 @@ def test_killed_engine_gives_a_clear_error_and_a_new_engine_works(starter_model:
     client = EngineClient()
     client.start()
     client.load(LoadRequest(path=str(starter_model), n_ctx=512, threads=2))
-    request = ChatRequest(messages=[{"role": "user", "content": "Write a long story."}],
-                          sampling={**GREEDY, "max_tokens": 500})
+    request = ChatRequest(
+        messages=[{"role": "user", "content": "Write a long story."}],
+        sampling={**GREEDY, "max_tokens": 500},
+    )
     got = 0
     with pytest.raises(EngineFailure, match="killed") as info:
-        for ev in client.chat(request):
+        for _ev in client.chat(request):
             got += 1
             if got == 5:
                 client.kill()
@@ -169,7 +181,7 @@ def test_loading_a_missing_file_is_a_clear_error(tmp_path: Any) -> None:
     client = EngineClient()
     client.start()
     try:
-        with pytest.raises(EngineFailure, match="nope.gguf"):
+        with pytest.raises(EngineFailure, match=r"nope\.gguf"):
             client.load(LoadRequest(path=str(tmp_path / "nope.gguf")))
         assert client.is_alive()
     finally:

@@ -53,7 +53,9 @@ def _engine_gone_after_parent_kill(starter_model: Path, tmp_path: Path, mode: st
     return time.monotonic() - killed
 
 
-def test_engine_exits_within_2s_when_idle_app_is_killed(starter_model: Path, tmp_path: Path) -> None:
+def test_engine_exits_within_2s_when_idle_app_is_killed(
+    starter_model: Path, tmp_path: Path
+) -> None:
     assert _engine_gone_after_parent_kill(starter_model, tmp_path, "idle") < 2.0
 
 

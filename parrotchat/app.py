@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import multiprocessing
 import sys
 from collections.abc import Sequence
@@ -24,42 +25,54 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def _run(args: object) -> int:
+def _run(args: argparse.Namespace) -> int:
     from parrotchat.cli.context import CliContext
 
-    ctx = CliContext.create(getattr(args, "data_dir", None))
-    command = getattr(args, "command", None)
-    if getattr(args, "self_test", False):
+    ctx = CliContext.create(args.data_dir)
+    command = args.command
+    if args.self_test:
         from parrotchat.cli.self_test import run_self_test
 
-        return run_self_test(ctx, getattr(args, "model", None), bool(getattr(args, "json", False)))
+        return run_self_test(ctx, args.model, bool(args.json))
     if command == "ask":
         from parrotchat.cli.chat_commands import run_ask
 
-        return run_ask(ctx, args)  # type: ignore[arg-type]
+        return run_ask(ctx, args)
+    if command == "bench":
+        from parrotchat.cli.bench import run_bench
+
+        return run_bench(
+            ctx,
+            args.bench_model or args.model,
+            args.threads,
+            args.prompt_tokens,
+            args.reply_tokens,
+            bool(args.sub_json or args.json),
+        )
     if command == "chats":
         from parrotchat.cli.chat_commands import run_chats
 
-        return run_chats(ctx, args)  # type: ignore[arg-type]
+        return run_chats(ctx, args)
     if command == "models":
         from parrotchat.cli.model_commands import run_models
 
-        return run_models(ctx, args)  # type: ignore[arg-type]
+        return run_models(ctx, args)
     return _open_window(ctx, args)
 
 
 def _open_window(ctx: object, args: object) -> int:
     try:
-        from parrotchat.gui.main import run_window  # type: ignore[import-not-found]
-    except ImportError:
-        # Until the window lands, a bare `parrotchat` proves the machine can chat.
+        from parrotchat.gui.main import run_window
+    except ModuleNotFoundError as exc:
+        if exc.name != "parrotchat.gui.main":
+            raise
+        # A build without the window: a bare `parrotchat` still proves the machine can chat.
         from parrotchat.cli.context import CliContext
         from parrotchat.cli.self_test import run_self_test
 
         assert isinstance(ctx, CliContext)
         return run_self_test(ctx, getattr(args, "model", None), False)
-    result: int = run_window(ctx, args)
-    return result
+    return run_window(ctx, args)
 
 
 if __name__ == "__main__":

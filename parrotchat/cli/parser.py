@@ -37,6 +37,13 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--chat-format", metavar="NAME", help="for models without a chat template")
     ask.add_argument("--overflow", choices=["drop_oldest", "stop"], help="when the chat is full")
 
+    bench = sub.add_parser("bench", help="measure this machine's speed with a model")
+    bench.add_argument("--model", dest="bench_model", metavar="PATH", help="model file or name")
+    bench.add_argument("--threads", type=int, metavar="N")
+    bench.add_argument("--prompt-tokens", type=int, default=512, metavar="N")
+    bench.add_argument("--reply-tokens", type=int, default=128, metavar="N")
+    bench.add_argument("--json", action="store_true", dest="sub_json")
+
     chats = sub.add_parser("chats", help="list or show stored chats")
     chats_sub = chats.add_subparsers(dest="chats_command", metavar="ACTION", required=True)
     cl = chats_sub.add_parser("list", help="list chats, newest first")

@@ -24,7 +24,7 @@ from parrotchat.engine.host import run_host
 from parrotchat.engine.protocol import ChatRequest, Command, Event, LoadRequest
 
 READY_TIMEOUT_S = 60.0
-TERMINAL_EVENTS = frozenset({"loaded", "done", "error", "crashed", "count", "unloaded"})
+TERMINAL_EVENTS = frozenset({"loaded", "done", "error", "crashed", "count", "status", "unloaded"})
 
 
 class EngineCancelled(EngineError):
@@ -235,6 +235,18 @@ class EngineClient:
             if event["ev"] in ("error", "crashed"):
                 raise _error_from(event)
         raise EngineError("The engine ended the count without an answer")
+
+    def memory_status(self) -> dict[str, float]:
+        """The engine process's resident memory now and at its peak, in MiB."""
+        for event in self.events({"op": "status"}):
+            if event["ev"] == "status":
+                return {
+                    "rss_mb": float(event["rss_mb"]),
+                    "peak_rss_mb": float(event["peak_rss_mb"]),
+                }
+            if event["ev"] in ("error", "crashed"):
+                raise _error_from(event)
+        raise EngineError("The engine ended the status request without an answer")
 
 
 class EngineFailure(EngineError):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import queue
+import sys
 import threading
 import time
 import traceback
@@ -123,6 +124,8 @@ class EngineHost:
         elif op == "count":
             tokens = self.runtime.count(cmd["messages"], cmd.get("chat_format"))
             self.send({"ev": "count", "id": req_id, "tokens": tokens})
+        elif op == "status":
+            self.send({"ev": "status", "id": req_id, **_memory_status()})
         elif op == "unload":
             self.runtime.unload()
             self.send({"ev": "unloaded", "id": req_id})
@@ -197,6 +200,23 @@ class EngineHost:
                 "message": f"Internal engine error ({type(exc).__name__}: {exc})",
             }
         return {"ev": "error", "id": req_id, "kind": kind, "message": str(exc)}
+
+
+def _memory_status() -> dict[str, float]:
+    import psutil
+
+    info = psutil.Process().memory_info()
+    peak = _peak_rss_bytes()
+    return {"rss_mb": info.rss / 2**20, "peak_rss_mb": (peak or info.rss) / 2**20}
+
+
+def _peak_rss_bytes() -> int | None:
+    try:
+        import resource
+    except ImportError:  # Windows
+        return None
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak if sys.platform == "darwin" else peak * 1024  # macOS reports bytes, Linux KiB
 
 
 def run_host(conn: Connection) -> None:

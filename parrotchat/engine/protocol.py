@@ -9,6 +9,7 @@ Commands (app -> engine):
   load       path, n_ctx, gpu_layers (-1 = all), threads (0 = auto), batch, chat_format
   chat       messages [{role, content}], sampling {...}, overflow, chat_format, ignore_eos
   count      messages: how many tokens the rendered conversation takes
+  status     the engine's memory use
   cancel     stop the running request (prompt processing or decoding) at once
   unload     free the model
   shutdown   exit the engine process
@@ -21,6 +22,7 @@ Events (engine -> app):
   token          text (a piece of the reply)
   done           stats {...}: see ReplyStats
   count          tokens
+  status         rss_mb, peak_rss_mb
   error          kind, message
   unloaded
   crashed        exitcode (made by the client when the engine process dies)

@@ -216,3 +216,15 @@ def test_hostile_chat_template_never_runs_code(tmp_path: Path, template: str) ->
     assert not (tmp_path / "PWNED").exists() and not Path("PWNED").exists()
     line = one_line_error(result)
     assert "chat template" in line
+
+
+def test_bench_reports_the_figures_for_an_exact_reply_length(tmp_path: Path) -> None:
+    result = parrot(
+        "bench", "--json", "--prompt-tokens", "128", "--reply-tokens", "32", home=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    for key in ("load_s", "prompt_tokens_per_s", "decode_tokens_per_s", "ttft_s", "peak_rss_mb"):
+        assert report[key] > 0, key
+    assert report["reply_tokens"] == 32  # end-of-sequence suppressed: always the full length
+    assert abs(report["prompt_tokens"] - 128) < 40

@@ -1,0 +1,96 @@
+"""`parrotchat bench`: measure this machine with a model, through the real engine process.
+
+Greedy decoding with end-of-sequence suppressed, so every run produces exactly
+`--reply-tokens` tokens and figures from different machines compare like for like.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import replace
+from typing import Any
+
+from parrotchat.cli.context import CliContext
+from parrotchat.cli.engine_session import engine_with_model
+from parrotchat.engine.client import EngineClient
+from parrotchat.engine.protocol import ChatRequest
+
+SENTENCE = "A parrot listens to every word and learns which one usually comes next. "
+
+
+def _prompt_of(client: EngineClient, n_tokens: int) -> list[dict[str, str]]:
+    """A user message whose rendered prompt is about `n_tokens` long."""
+    per = max(1, client.count_tokens([{"role": "user", "content": SENTENCE * 10}]) // 10)
+    repeats = max(1, n_tokens // per)
+    for _ in range(4):
+        messages = [{"role": "user", "content": SENTENCE * repeats}]
+        counted = client.count_tokens(messages)
+        if abs(counted - n_tokens) <= per:
+            break
+        repeats = max(1, repeats + (n_tokens - counted) // per)
+    return messages
+
+
+def run_bench(
+    ctx: CliContext,
+    model_arg: str | None,
+    threads: int | None,
+    prompt_tokens: int,
+    reply_tokens: int,
+    as_json: bool,
+) -> int:
+    model = ctx.model(model_arg)
+    if threads:
+        ctx.settings = replace(ctx.settings, threads=threads)
+    n_ctx = max(512, prompt_tokens + reply_tokens + 64)
+    with engine_with_model(ctx, model, n_ctx=n_ctx) as session:
+        client = session.client
+        messages = _prompt_of(client, prompt_tokens)
+        request = ChatRequest(
+            messages=messages,
+            sampling={"temperature": 0.0, "max_tokens": reply_tokens, "repeat_penalty": 1.0},
+            ignore_eos=True,
+        )
+        sent = time.perf_counter()
+        first = last = 0.0
+        stats: dict[str, Any] = {}
+        for event in client.chat(request):
+            if event["ev"] == "token":
+                last = time.perf_counter()
+                first = first or last
+            elif event["ev"] == "done":
+                stats = event["stats"]
+        memory = client.memory_status()
+        n = int(stats.get("reply_tokens", 0))
+        result = {
+            "model": model.name,
+            "quantization": model.quantization,
+            "backend": session.loaded["backend"],
+            "threads": session.loaded["threads"],
+            "gpu_layers": session.loaded["gpu_layers"],
+            "n_ctx": session.loaded["n_ctx"],
+            "load_s": round(session.load_s, 3),
+            "prompt_tokens": stats.get("prompt_tokens", 0),
+            "prompt_tokens_per_s": round(float(stats.get("prompt_tokens_per_s", 0.0)), 1),
+            "reply_tokens": n,
+            "decode_tokens_per_s": round((n - 1) / (last - first), 1) if n > 1 else 0.0,
+            "ttft_s": round(first - sent, 3),
+            "peak_rss_mb": round(memory["peak_rss_mb"], 1),
+        }
+    if as_json:
+        print(json.dumps(result))
+    else:
+        print(
+            f"{result['model']} ({result['quantization']}) on {result['backend']}, "
+            f"{result['threads']} threads"
+        )
+        print(f"  load            {result['load_s']:>8} s")
+        print(
+            f"  prompt          {result['prompt_tokens_per_s']:>8} tokens/s "
+            f"({result['prompt_tokens']} tokens)"
+        )
+        print(f"  first token     {result['ttft_s']:>8} s")
+        print(f"  reply           {result['decode_tokens_per_s']:>8} tokens/s ({n} tokens)")
+        print(f"  peak memory     {result['peak_rss_mb']:>8} MB (engine process)")
+    return 0

@@ -1,18 +1,12 @@
-"""Engine figures: ParrotChat's engine process against llama.cpp driven directly.
+"""Engine measurements: ParrotChat's engine process against llama.cpp driven directly.
 
-Run:  python tests/benchmarks/engine_figures.py [--model PATH] [--threads 2] [--reps 3] [--out F]
-
-Prints one JSON object. Each ratio is measured interleaved (baseline, engine,
-baseline, engine, ...) so that machine noise hits both sides alike; the median
-is reported with min and max. Not part of the test run: these are figures, and
-the machines are noisy.
+Used by tests/benchmarks/run.py. Each function returns one raw sample per
+repetition; every ratio pairs a baseline run with an engine run taken right after
+it (interleaved), so machine noise hits both sides alike.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
-import statistics
 import sys
 import threading
 import time
@@ -25,20 +19,11 @@ from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from parrotchat.core.starter_model import starter_model_path
 from parrotchat.engine.client import EngineClient
-from parrotchat.engine.protocol import ChatRequest, LoadRequest
+from parrotchat.engine.protocol import ChatRequest
 
 PROMPT = "Write a long, detailed story about a parrot who learns to finish sentences."
 N_CTX = 4096
-
-
-def summary(values: list[float]) -> dict[str, float]:
-    return {
-        "median": round(statistics.median(values), 4),
-        "min": round(min(values), 4),
-        "max": round(max(values), 4),
-    }
 
 
 class Direct:
@@ -65,6 +50,11 @@ class Direct:
 
     def decode(self, messages: list[dict[str, str]], n: int) -> tuple[float, float]:
         """(prompt tokens/s, decode tokens/s) for a greedy reply of exactly n tokens."""
+        prompt_tps, stamps = self.decode_stamps(messages, n)
+        return prompt_tps, (n - 1) / (stamps[-1] - stamps[0])
+
+    def decode_stamps(self, messages: list[dict[str, str]], n: int) -> tuple[float, list[float]]:
+        """Prompt tokens/s, and the time each reply token was sampled."""
         llm = self.llm
         tokens = self.tokens(messages)
         llm.reset()
@@ -75,14 +65,14 @@ class Direct:
         sampler = internals.LlamaSampler()
         sampler.add_logit_bias(llm.n_vocab(), {t: float("-inf") for t in self.eog})
         sampler.add_greedy()
-        first = 0.0
-        for i in range(n):
+        stamps = []
+        for _ in range(n):
             token = sampler.sample(llm._ctx, -1)
-            if i == 0:
-                first = time.perf_counter()
+            # Stamped when sampled, as the engine's token event is sent: both sides
+            # then time the same n-1 sample+eval intervals.
+            stamps.append(time.perf_counter())
             llm.eval([token])
-        end = time.perf_counter()
-        return len(tokens) / (t1 - t0), (n - 1) / (end - first)
+        return len(tokens) / (t1 - t0), stamps
 
 
 def engine_reply(
@@ -97,10 +87,12 @@ def engine_reply(
     sent = time.perf_counter()
     first = last = 0.0
     text = ""
+    stamps: list[float] = []
     stats: dict[str, Any] = {}
     for ev in client.chat(request):
         if ev["ev"] == "token":
             last = time.perf_counter()
+            stamps.append(last)
             if not first:
                 first = last
             text += ev["text"]
@@ -114,32 +106,38 @@ def engine_reply(
         "prompt_tps": float(stats.get("prompt_tokens_per_s", 0.0)),
         "stats": stats,
         "text": text,
+        "stamps": stamps,
     }
 
 
-def decode_ratios(client: EngineClient, direct: Direct, n: int, reps: int) -> dict[str, float]:
-    messages = [{"role": "user", "content": PROMPT}]
+def decode_ratio(client: EngineClient, direct: Direct, n: int, reps: int) -> dict[str, Any]:
+    """Engine decode tokens/s over direct tokens/s, and both token time series."""
     ratios = []
+    series: dict[str, list[float]] = {}
     for i in range(reps):
-        _, base_decode = direct.decode(messages, n)
+        messages = [{"role": "user", "content": f"{PROMPT} ({n}-{i})"}]
+        _, base = direct.decode_stamps(messages, n)
         ours = engine_reply(client, messages, n)
-        ratios.append(ours["decode_tps"] / base_decode)
-        messages = [{"role": "user", "content": f"{PROMPT} ({i})"}]
-    return summary(ratios)
+        ratios.append(
+            ((n - 1) / (ours["stamps"][-1] - ours["stamps"][0])) / ((n - 1) / (base[-1] - base[0]))
+        )
+        series = {"direct": base, "engine": ours["stamps"]}
+    return {"ratios": ratios, "series": series}
 
 
-def prefill_ratio(client: EngineClient, direct: Direct, reps: int) -> dict[str, float]:
+def prefill_ratio(client: EngineClient, direct: Direct, reps: int) -> list[float]:
     text = "The parrot repeats what it hears, word for word. " * 150  # ~1,500 tokens
     ratios = []
     for i in range(reps):
         messages = [{"role": "user", "content": f"{i} {text}"}]
-        base_prompt, _ = direct.decode(messages, 2)
+        base_prompt, _ = direct.decode_stamps(messages, 2)
         ours = engine_reply(client, messages, 2)
         ratios.append(ours["prompt_tps"] / base_prompt)
-    return summary(ratios)
+    return ratios
 
 
-def ttft_turns(client: EngineClient, turns: int = 20) -> dict[str, float]:
+def ttft_turns(client: EngineClient, turns: int = 20) -> list[float]:
+    """Time to first token at each turn of one chat (short replies)."""
     messages: list[dict[str, str]] = [{"role": "system", "content": "You are a helpful assistant."}]
     ttfts = []
     for i in range(turns):
@@ -147,47 +145,37 @@ def ttft_turns(client: EngineClient, turns: int = 20) -> dict[str, float]:
         r = engine_reply(client, messages, 48, ignore_eos=False)
         ttfts.append(r["ttft"])
         messages.append({"role": "assistant", "content": r["text"]})
-    return {
-        "turn1_s": ttfts[0],
-        "turn20_s": ttfts[-1],
-        "ratio": ttfts[-1] / ttfts[0],
-        "per_turn_s": [round(t, 4) for t in ttfts],
-    }
+    return ttfts
 
 
-def ttft_switch(client: EngineClient, reps: int) -> dict[str, Any]:
-    def long_chat(topic: str) -> list[dict[str, str]]:
-        msgs = [{"role": "system", "content": "You are a helpful assistant."}]
-        for i in range(12):
-            msgs.append({"role": "user", "content": f"Question {i} about {topic}: " + "why? " * 20})
-            msgs.append({"role": "assistant", "content": f"Answer {i} about {topic}. " * 12})
-        return msgs
+def _long_chat(topic: str) -> list[dict[str, str]]:
+    msgs = [{"role": "system", "content": "You are a helpful assistant."}]
+    for i in range(12):
+        msgs.append({"role": "user", "content": f"Question {i} about {topic}: " + "why? " * 20})
+        msgs.append({"role": "assistant", "content": f"Answer {i} about {topic}. " * 12})
+    return msgs
 
-    chat_a, chat_b = long_chat("parrots"), long_chat("crows")
-    ratios, switch_s, inchat_s = [], [], []
+
+def ttft_switch(client: EngineClient, reps: int) -> dict[str, list[float]]:
+    """First token after switching back to a long chat, against an ordinary turn in it."""
+    chat_a, chat_b = _long_chat("parrots"), _long_chat("crows")
+    out: dict[str, list[float]] = {"ratio": [], "switch_s": [], "inchat_s": []}
+
+    def turn(chat: list[dict[str, str]], text: str) -> float:
+        chat.append({"role": "user", "content": text})
+        r = engine_reply(client, chat, 16, ignore_eos=False)
+        chat.append({"role": "assistant", "content": r["text"]})
+        return float(r["ttft"])
+
     for i in range(reps):
-        chat_a.append({"role": "user", "content": f"One more question {i}?"})
-        r = engine_reply(client, chat_a, 16, ignore_eos=False)
-        chat_a.append({"role": "assistant", "content": r["text"]})
-        chat_a.append({"role": "user", "content": f"And another {i}?"})
-        inchat = engine_reply(client, chat_a, 16, ignore_eos=False)
-        chat_a.append({"role": "assistant", "content": inchat["text"]})
-        chat_b.append({"role": "user", "content": f"Something else {i}?"})
-        rb = engine_reply(client, chat_b, 16, ignore_eos=False)
-        chat_b.append({"role": "assistant", "content": rb["text"]})
-        chat_a.append({"role": "user", "content": f"Back to parrots {i}?"})
-        back = engine_reply(client, chat_a, 16, ignore_eos=False)
-        chat_a.append({"role": "assistant", "content": back["text"]})
-        ratios.append(back["ttft"] / inchat["ttft"])
-        switch_s.append(back["ttft"])
-        inchat_s.append(inchat["ttft"])
-    return {
-        "ratio": summary(ratios),
-        "switch_s": summary(switch_s),
-        "inchat_s": summary(inchat_s),
-        "history_tokens": back["stats"].get("prompt_tokens"),
-        "restored_state": back["stats"].get("restored_state"),
-    }
+        turn(chat_a, f"One more question {i}?")
+        inchat = turn(chat_a, f"And another {i}?")
+        turn(chat_b, f"Something else {i}?")
+        back = turn(chat_a, f"Back to parrots {i}?")
+        out["ratio"].append(back / inchat)
+        out["switch_s"].append(back)
+        out["inchat_s"].append(inchat)
+    return out
 
 
 def _cancel_and_stamp(client: EngineClient, stamp: list[float]) -> None:
@@ -195,8 +183,9 @@ def _cancel_and_stamp(client: EngineClient, stamp: list[float]) -> None:
     client.cancel()
 
 
-def cancel_latency(client: EngineClient, reps: int) -> dict[str, Any]:
-    decode_ms, prefill_ms = [], []
+def cancel_latency(client: EngineClient, reps: int) -> dict[str, list[float]]:
+    """Milliseconds from cancel() to the reply's end, during decoding and a 2,000-token prompt."""
+    out: dict[str, list[float]] = {"decode_ms": [], "prefill_ms": []}
     for i in range(reps):
         request = ChatRequest(
             messages=[{"role": "user", "content": f"{i} {PROMPT}"}],
@@ -210,7 +199,7 @@ def cancel_latency(client: EngineClient, reps: int) -> dict[str, Any]:
                 if seen == 20:
                     cancelled = time.perf_counter()
                     client.cancel()
-        decode_ms.append((time.perf_counter() - cancelled) * 1000)
+        out["decode_ms"].append((time.perf_counter() - cancelled) * 1000)
 
         text = "The parrot repeats what it hears, word for word. " * 200  # ~2,000 tokens
         request = ChatRequest(
@@ -221,38 +210,7 @@ def cancel_latency(client: EngineClient, reps: int) -> dict[str, Any]:
         timer = threading.Timer(0.5, _cancel_and_stamp, args=(client, stamp))
         timer.start()
         last = list(client.chat(request))[-1]
-        prefill_ms.append((time.perf_counter() - stamp[0]) * 1000 if stamp else float("nan"))
-        assert last["stats"]["stop_reason"] == "cancelled", last
-    return {"decode_ms": summary(decode_ms), "prefill_ms": summary(prefill_ms)}
-
-
-def main() -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--model", default=None)
-    ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--reps", type=int, default=3)
-    ap.add_argument("--out", default=None)
-    args = ap.parse_args()
-    path = args.model or str(starter_model_path())
-    client = EngineClient()
-    client.start()
-    client.load(LoadRequest(path=path, n_ctx=N_CTX, threads=args.threads))
-    direct = Direct(path, args.threads)
-    result: dict[str, Any] = {"model": Path(path).name, "threads": args.threads}
-    result["decode_ratio_256"] = decode_ratios(client, direct, 256, args.reps)
-    result["decode_ratio_1500"] = decode_ratios(client, direct, 1500, args.reps)
-    result["prefill_ratio"] = prefill_ratio(client, direct, args.reps)
-    del direct  # the rest measures the engine alone
-    result["ttft_turns"] = ttft_turns(client)
-    result["ttft_switch"] = ttft_switch(client, args.reps)
-    result["cancel"] = cancel_latency(client, args.reps)
-    client.close()
-    text = json.dumps(result, indent=2)
-    print(text)
-    if args.out:
-        Path(args.out).write_text(text)
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
+        timer.join()
+        if last["stats"]["stop_reason"] == "cancelled" and stamp:
+            out["prefill_ms"].append((time.perf_counter() - stamp[0]) * 1000)
+    return out

@@ -1,96 +1,47 @@
 """What a GGUF model file is, read from its header without loading the weights.
 
-`read_model_info` walks the GGUF header (key/value metadata and tensor table) with
-plain bounded reads and never touches the tensor data. Every length the file claims
-is checked against the file size before anything is read or allocated, so a damaged
-or hostile file ends in a `ModelFileError` (one line: the file and the reason),
-never in a traceback, a multi-gigabyte allocation or a hang. The `gguf` package
-supplies the format's constants (value types, quantization block sizes, architecture
-names).
-
-Why not `gguf.GGUFReader`: it takes 3.3 s on the 98 MB starter model (it builds a
-numpy view per tokenizer string), loops without bound on array lengths that run past
-the end of the file, and memory-maps the file (a file truncated while mapped kills
-the process with SIGBUS; a mapped file cannot be deleted on Windows). This walker
-reads the same header in about 0.1 s.
+`read_model_info` reads the header with `gguf_header` (bounded, never touching the
+tensor data) and turns it into a `ModelInfo`: name, architecture, parameters,
+quantization, trained context, the shapes the memory estimate needs, and the chat
+template. Every failure is a one-line `ModelFileError`.
 """
 
 from __future__ import annotations
 
-import errno
 import os
 import re
-import stat
-import struct
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import BinaryIO, Literal
+from typing import Literal
 
 import gguf
 
-from parrotchat.core.errors import ModelFileError
+from parrotchat.core.gguf_header import (
+    Header,
+    LongArray,
+    Tensor,
+    model_file_error,
+    quoted,
+    read_header,
+    show_path,
+)
+
+__all__ = [
+    "SPLIT_NAME",
+    "ModelInfo",
+    "human_bytes",
+    "model_file_error",
+    "read_model_info",
+    "show_path",
+    "validate_model_file",
+]
 
 ModelSource = Literal["starter", "library", "external"]
 
-MAX_KV_COUNT = 100_000
-MAX_TENSOR_COUNT = 1_000_000
-MAX_STRING_BYTES = 16 * 1024 * 1024  # a chat template is a few KB; nothing real comes close
-MAX_ARRAY_LENGTH = 16 * 1024 * 1024  # the largest vocabularies have ~260k tokens
-MAX_TENSOR_NAME = 63  # GGML_MAX_NAME is 64 including the NUL
-MAX_DIMS = 4  # GGML_MAX_DIMS
-SUPPORTED_VERSIONS = (2, 3)  # llama.cpp dropped GGUF v1 in 2023
-
-SPLIT_NAME = re.compile(r"^(?P<stem>.+)-(?P<no>\d{5})-of-(?P<count>\d{5})\.gguf$", re.IGNORECASE)
-
-_VT = gguf.GGUFValueType
-_SCALARS: dict[int, struct.Struct] = {
-    _VT.UINT8: struct.Struct("<B"),
-    _VT.INT8: struct.Struct("<b"),
-    _VT.UINT16: struct.Struct("<H"),
-    _VT.INT16: struct.Struct("<h"),
-    _VT.UINT32: struct.Struct("<I"),
-    _VT.INT32: struct.Struct("<i"),
-    _VT.FLOAT32: struct.Struct("<f"),
-    _VT.BOOL: struct.Struct("<?"),
-    _VT.UINT64: struct.Struct("<Q"),
-    _VT.INT64: struct.Struct("<q"),
-    _VT.FLOAT64: struct.Struct("<d"),
-}
-_U32, _U64 = struct.Struct("<I"), struct.Struct("<Q")
-_KEEP_ARRAY = 4096  # longer arrays are walked, not kept
 _KNOWN_ARCHS = frozenset(gguf.MODEL_ARCH_NAMES.values())
-
-# Other formats people download by mistake, recognised by their first bytes.
-_FOREIGN_MAGIC = (
-    (
-        (b"GGJT", b"tjgg", b"GGML", b"lmgg", b"GGMF", b"fmgg"),
-        "an old GGML/GGJT model from before GGUF",
-    ),
-    ((b"PK\x03\x04",), "a ZIP archive (a PyTorch checkpoint?)"),
-    ((b"<!DO", b"<!do", b"<htm", b"<HTM"), "an HTML page (a failed download?)"),
-    ((b"vers",), "probably a Git LFS pointer, not the model itself"),
-)
-
-
-def _printable(text: str) -> str:
-    """No control characters, no lone surrogates: safe for a one-line message."""
-    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
-
-
-def show_path(path: Path) -> str:
-    return _printable(str(path))
-
-
-def model_file_error(path: Path, reason: str) -> ModelFileError:
-    return ModelFileError(f"{show_path(path)}: {_printable(reason)}")
-
-
-def _q(name: str, limit: int = 60) -> str:
-    """A key or tensor name read from the file, quoted and cut short for a message."""
-    return repr(name if len(name) <= limit else name[:limit] + "…")
+SPLIT_NAME = re.compile(r"^(?P<stem>.+)-(?P<no>\d{5})-of-(?P<count>\d{5})\.gguf$", re.IGNORECASE)
 
 
 def human_bytes(n: int) -> str:
@@ -158,230 +109,6 @@ def chat_template_kind(template: str | None) -> str | None:
     return "custom"
 
 
-# --- the GGUF header walker ----------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Tensor:
-    name: str
-    ggml_type: int
-    n_elements: int
-    n_dims: int
-
-
-@dataclass(frozen=True)
-class _Header:
-    """What one GGUF file holds: metadata values and the tensor table."""
-
-    meta: dict[str, object]
-    tensors: tuple[_Tensor, ...]
-    size: int
-
-
-class _Walker:
-    def __init__(self, path: Path, f: BinaryIO, size: int) -> None:
-        self.path, self.f, self.size, self.pos = path, f, size, 0
-
-    def fail(self, reason: str) -> ModelFileError:
-        return model_file_error(self.path, reason)
-
-    def read(self, n: int, what: str) -> bytes:
-        if self.pos + n > self.size:
-            raise self.fail(
-                f"truncated or corrupt: {what} at byte {self.pos:,} needs {n:,} bytes "
-                f"but the file ends at byte {self.size:,}"
-            )
-        data = self.f.read(n)
-        if len(data) != n:  # the file shrank while we read it
-            raise self.fail(f"truncated: the file ended at byte {self.pos + len(data):,}")
-        self.pos += n
-        return data
-
-    def skip(self, n: int, what: str) -> None:
-        if self.pos + n > self.size:
-            self.read(n, what)  # raises with the message
-        self.f.seek(n, os.SEEK_CUR)
-        self.pos += n
-
-    def skip_strings(self, n: int, key: str) -> None:
-        """Walk `n` length-prefixed strings (the hot loop: ~100k per tokenizer)."""
-        f, unpack, size, pos = self.f, _U64.unpack, self.size, self.pos
-        for i in range(n):
-            raw = f.read(8)
-            length = unpack(raw)[0] if len(raw) == 8 and pos + 8 <= size else -1
-            if length < 0 or length > MAX_STRING_BYTES or pos + 8 + length > size:
-                self.pos = pos
-                raise self.fail(
-                    f"truncated or corrupt: string {i:,} of {_q(key)} at byte {pos:,} "
-                    f"runs past the end of the file ({size:,} bytes)"
-                )
-            f.seek(length, os.SEEK_CUR)
-            pos += 8 + length
-        self.pos = pos
-
-    def u32(self, what: str) -> int:
-        return int(_U32.unpack(self.read(4, what))[0])
-
-    def u64(self, what: str) -> int:
-        return int(_U64.unpack(self.read(8, what))[0])
-
-    def text(self, what: str, limit: int) -> str:
-        n = self.u64(f"the length of {what}")
-        if n > limit:
-            raise self.fail(f"corrupt metadata: {what} claims to be {n:,} bytes long")
-        raw = self.read(n, what)
-        try:
-            return raw.decode("utf-8")
-        except UnicodeDecodeError:
-            raise self.fail(f"corrupt metadata: {what} is not valid UTF-8") from None
-
-    def header(self) -> tuple[int, int]:
-        magic = self.read(4, "the file signature")
-        if magic != b"GGUF":
-            for magics, what in _FOREIGN_MAGIC:
-                if magic in magics:
-                    raise self.fail(f"not a GGUF file: {what}")
-            raise self.fail(f"not a GGUF file (it starts with {magic!r}, not b'GGUF')")
-        version = self.u32("the GGUF version")
-        if version not in SUPPORTED_VERSIONS:
-            if version & 0xFFFF == 0:
-                raise self.fail("a big-endian GGUF file, made for a different kind of computer")
-            raise self.fail(
-                f"unsupported GGUF version {version} (llama.cpp reads versions 2 and 3)"
-            )
-        n_tensors, n_kv = self.u64("the tensor count"), self.u64("the metadata count")
-        if n_tensors > MAX_TENSOR_COUNT or n_kv > MAX_KV_COUNT:
-            raise self.fail(f"corrupt header: it claims {n_tensors:,} tensors and {n_kv:,} keys")
-        if 24 + 13 * n_kv + 24 * n_tensors > self.size:  # the smallest possible entries
-            raise self.fail(
-                f"truncated or corrupt: {n_tensors:,} tensors and {n_kv:,} keys "
-                f"cannot fit in {self.size:,} bytes"
-            )
-        return n_tensors, n_kv
-
-    def value(self, vtype: int, key: str) -> object:
-        scalar = _SCALARS.get(vtype)
-        if scalar is not None:
-            return scalar.unpack(self.read(scalar.size, f"the value of {_q(key)}"))[0]
-        if vtype == _VT.STRING:
-            n = self.u64(f"the length of {_q(key)}")
-            if n > MAX_STRING_BYTES:
-                raise self.fail(f"corrupt metadata: {_q(key)} claims a string of {n:,} bytes")
-            try:  # llama-cpp-python drops *all* metadata (the chat template too) otherwise
-                return self.read(n, f"the value of {_q(key)}").decode("utf-8")
-            except UnicodeDecodeError:
-                raise self.fail(f"corrupt metadata: {_q(key)} is not valid UTF-8") from None
-        if vtype == _VT.ARRAY:
-            return self.array(key)
-        raise self.fail(f"corrupt metadata: {_q(key)} has unknown value type {vtype}")
-
-    def array(self, key: str) -> object:
-        item_type, n = self.u32(f"the type of {_q(key)}"), self.u64(f"the length of {_q(key)}")
-        if n > MAX_ARRAY_LENGTH:
-            raise self.fail(f"corrupt metadata: {_q(key)} claims {n:,} elements")
-        scalar = _SCALARS.get(item_type)
-        if scalar is not None and n <= _KEEP_ARRAY:  # per-layer values
-            raw = self.read(n * scalar.size, f"the array {_q(key)}")
-            return struct.unpack(f"<{n}{scalar.format[1:]}", raw)
-        if scalar is not None:  # token types, scores: only their count matters here
-            self.skip(n * scalar.size, f"the array {_q(key)}")
-        elif item_type == _VT.STRING:  # tokens, merges: the same
-            self.skip_strings(n, key)
-        else:
-            raise self.fail(f"unsupported metadata: {_q(key)} is an array of type {item_type}")
-        return _LongArray(n)
-
-    def tensor(self, index: int) -> tuple[_Tensor, int, int]:
-        name = self.text(f"the name of tensor #{index}", MAX_TENSOR_NAME)
-        n_dims = self.u32(f"the dimension count of {_q(name)}")
-        if not 1 <= n_dims <= MAX_DIMS:
-            raise self.fail(f"corrupt tensor table: {_q(name)} has {n_dims} dimensions")
-        dims = [self.u64(f"the shape of {_q(name)}") for _ in range(n_dims)]
-        ggml_type, offset = (
-            self.u32(f"the type of {_q(name)}"),
-            self.u64(f"the offset of {_q(name)}"),
-        )
-        if ggml_type not in gguf.GGML_QUANT_SIZES:
-            raise self.fail(f"unsupported tensor type {ggml_type} for {_q(name)} (a newer format?)")
-        block, type_size = gguf.GGML_QUANT_SIZES[gguf.GGMLQuantizationType(ggml_type)]
-        n_elements = 1
-        for d in dims:
-            n_elements *= d
-        if n_elements >= 2**62 or dims[0] % block:
-            raise self.fail(f"corrupt tensor table: {_q(name)} has an impossible shape")
-        tensor = _Tensor(name, ggml_type, n_elements, n_dims)
-        return tensor, offset, n_elements // block * type_size
-
-
-class _LongArray:
-    """A long metadata array (tokens, merges, scores) that was walked but not kept."""
-
-    def __init__(self, length: int) -> None:
-        self.length = length
-
-
-def _walk(path: Path, f: BinaryIO, size: int) -> _Header:
-    w = _Walker(path, f, size)
-    n_tensors, n_kv = w.header()
-    meta: dict[str, object] = {}
-    for i in range(n_kv):
-        key = w.text(f"metadata key #{i}", 65_535)
-        vtype = w.u32(f"the type of {_q(key)}")
-        if key in meta:
-            raise w.fail(f"corrupt metadata: the key {_q(key)} appears twice")
-        meta[key] = w.value(vtype, key)
-    alignment = meta.get("general.alignment", gguf.GGUF_DEFAULT_ALIGNMENT)
-    if not isinstance(alignment, int) or alignment <= 0 or alignment & (alignment - 1):
-        raise w.fail(f"corrupt metadata: general.alignment {alignment!r} is not a power of two")
-    tensors: list[_Tensor] = []
-    names: set[str] = set()
-    next_offset = data_size = 0
-    for i in range(n_tensors):
-        tensor, offset, n_bytes = w.tensor(i)
-        if tensor.name in names:
-            raise w.fail(f"corrupt tensor table: {_q(tensor.name)} appears twice")
-        names.add(tensor.name)
-        tensors.append(tensor)
-        if offset != next_offset:  # llama.cpp wants them packed in table order
-            raise w.fail(f"corrupt tensor table: {_q(tensor.name)} is at the wrong offset")
-        data_size = offset + n_bytes
-        next_offset = offset + -(-n_bytes // alignment) * alignment
-    data_start = -(-w.pos // alignment) * alignment
-    if data_size and data_start + data_size > size:
-        have = max(0, size - data_start) * 100 // data_size
-        raise w.fail(
-            f"truncated: the tensor data should end at byte {data_start + data_size:,} but "
-            f"the file has {size:,} bytes ({have}% of the data); "
-            "was the download or copy interrupted?"
-        )
-    return _Header(meta, tuple(tensors), size)
-
-
-def _read_header(path: Path) -> _Header:
-    try:
-        st = path.stat()
-    except ValueError:  # a NUL in the name
-        raise model_file_error(path, "is not a valid file name") from None
-    except OSError as e:
-        if e.errno == errno.ELOOP:
-            raise model_file_error(path, "is a symbolic link loop") from None
-        if isinstance(e, FileNotFoundError):
-            reason = "is a broken symbolic link" if path.is_symlink() else "does not exist"
-            raise model_file_error(path, reason) from None
-        raise model_file_error(path, f"cannot be read ({e.strerror or e})") from None
-    if stat.S_ISDIR(st.st_mode):
-        raise model_file_error(path, "is a folder, not a model file")
-    if not stat.S_ISREG(st.st_mode):
-        raise model_file_error(path, "is not a regular file")
-    if st.st_size == 0:
-        raise model_file_error(path, "is empty (0 bytes)")
-    try:
-        with path.open("rb", buffering=1 << 20) as f:
-            return _walk(path, f, st.st_size)
-    except OSError as e:
-        raise model_file_error(path, f"cannot be read ({e.strerror or e})") from None
-
-
 # --- from headers to ModelInfo -------------------------------------------------------
 
 
@@ -399,10 +126,10 @@ def _text(path: Path, meta: dict[str, object], key: str) -> str | None:
     value = meta.get(key)
     if value is None or isinstance(value, str):
         return value
-    raise model_file_error(path, f"corrupt metadata: {_q(key)} is not a string")
+    raise model_file_error(path, f"corrupt metadata: {quoted(key)} is not a string")
 
 
-def _quantization(meta: dict[str, object], tensors: Sequence[_Tensor]) -> str:
+def _quantization(meta: dict[str, object], tensors: Sequence[Tensor]) -> str:
     file_type = _int(meta, "general.file_type")
     try:
         name = "GUESSED" if file_type is None else gguf.LlamaFileType(file_type).name
@@ -435,7 +162,7 @@ def _split_parts(path: Path, count: int) -> list[Path]:
 
 def _read(path: Path, *, complete: bool) -> ModelInfo:
     path = Path(os.path.expanduser(path))
-    header = _read_header(path)
+    header = read_header(path)
     count = _int(header.meta, gguf.Keys.Split.LLM_KV_SPLIT_COUNT) or 1
     part_no = _int(header.meta, gguf.Keys.Split.LLM_KV_SPLIT_NO) or 0
     parts = _split_parts(path, count) if count > 1 else [path]
@@ -453,7 +180,7 @@ def _read(path: Path, *, complete: bool) -> ModelInfo:
             if complete:
                 raise model_file_error(path, f"split model is incomplete: {part.name} is missing")
             continue
-        h = _read_header(part)
+        h = read_header(part)
         if _int(h.meta, gguf.Keys.Split.LLM_KV_SPLIT_NO) != i:
             raise model_file_error(part, f"is not part {i + 1} of {path.name}")
         headers.append(h)
@@ -465,7 +192,7 @@ def _read(path: Path, *, complete: bool) -> ModelInfo:
 
 
 def _model_info(
-    path: Path, files: list[Path], headers: list[_Header], tensors: list[_Tensor]
+    path: Path, files: list[Path], headers: list[Header], tensors: list[Tensor]
 ) -> ModelInfo:
     meta = headers[0].meta
     arch = _text(path, meta, "general.architecture")
@@ -478,7 +205,7 @@ def _model_info(
         raise model_file_error(path, "is a vision projector (mmproj), not a chat model")
     if arch not in _KNOWN_ARCHS:
         raise model_file_error(
-            path, f"architecture {_q(arch)} is not supported by this llama.cpp build"
+            path, f"architecture {quoted(arch)} is not supported by this llama.cpp build"
         )
     if not tensors:
         raise model_file_error(path, "holds no tensors (a vocabulary-only file?), not a model")
@@ -491,7 +218,7 @@ def _model_info(
     head_dim_k = _int(meta, f"{arch}.attention.key_length") or default_head_dim
     tokens = meta.get("tokenizer.ggml.tokens")
     vocab = _int(meta, f"{arch}.vocab_size")
-    if vocab is None and isinstance(tokens, _LongArray):
+    if vocab is None and isinstance(tokens, LongArray):
         vocab = tokens.length
     return ModelInfo(
         path=path,

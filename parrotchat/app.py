@@ -9,9 +9,13 @@ from collections.abc import Sequence
 
 from parrotchat.cli.parser import build_parser
 from parrotchat.core.errors import ParrotError
+from parrotchat.frozen import prepare_process
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Windowed builds have no console (sys.stdout is None); frozen builds name their
+    # bundled starter model. Both before anything prints or spawns the engine.
+    prepare_process()
     # A frozen build starts its engine process by re-invoking itself.
     multiprocessing.freeze_support()
     args = build_parser().parse_args(argv)

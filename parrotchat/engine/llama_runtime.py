@@ -170,6 +170,7 @@ class LoadedInfo:
     load_s: float
     backend: str
     description: str
+    fallback: str | None = None  # why a GPU load ran on the CPU instead
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -215,27 +216,36 @@ class LlamaRuntime:
             progress(value)
             return not self.cancel.is_set()
 
-        _log_lines.clear()
-        try:
-            with _load_hooks(on_progress):
-                llm = llama_cpp.Llama(
-                    model_path=path,
-                    n_ctx=n_ctx,
-                    n_batch=batch,
-                    n_ubatch=batch,
-                    n_threads=threads,
-                    n_threads_batch=threads,
-                    n_gpu_layers=gpu_layers,
-                    chat_format="chatml",  # never used: it only stops the "llama-2" guess
-                    verbose=False,
-                )
-        except Exception as exc:  # llama-cpp-python raises ValueError/RuntimeError alike
-            if self.cancel.is_set():
-                raise Cancelled("loading was cancelled") from exc
-            reason = _last_log_error() or str(exc)
-            raise EngineError(
-                f"Model {os.path.basename(path)} could not be loaded: {reason}"
-            ) from exc
+        fallback: str | None = None
+        while True:
+            _log_lines.clear()
+            try:
+                with _load_hooks(on_progress):
+                    llm = llama_cpp.Llama(
+                        model_path=path,
+                        n_ctx=n_ctx,
+                        n_batch=batch,
+                        n_ubatch=batch,
+                        n_threads=threads,
+                        n_threads_batch=threads,
+                        n_gpu_layers=gpu_layers,
+                        chat_format="chatml",  # never used: it only stops the "llama-2" guess
+                        verbose=False,
+                    )
+                break
+            except Exception as exc:  # llama-cpp-python raises ValueError/RuntimeError alike
+                if self.cancel.is_set():
+                    raise Cancelled("loading was cancelled") from exc
+                reason = _last_log_error() or str(exc)
+                if gpu_layers != 0:
+                    # The GPU backend could not take the model (driver, out of GPU
+                    # memory): run on the CPU, and say why.
+                    fallback = f"The GPU could not be used ({reason}); running on the CPU"
+                    gpu_layers = 0
+                    continue
+                raise EngineError(
+                    f"Model {os.path.basename(path)} could not be loaded: {reason}"
+                ) from exc
         self.llm = llm
         self._eog = None
         self._vocab = llama_cpp.llama_model_get_vocab(llm.model)
@@ -262,6 +272,7 @@ class LlamaRuntime:
             load_s=time.perf_counter() - started,
             backend=backend_info()["backend"] if gpu_layers != 0 else "CPU",
             description=llm._model.desc(),
+            fallback=fallback,
         )
         return self.info
 

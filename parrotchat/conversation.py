@@ -57,8 +57,13 @@ def effective_context(requested: int, model: ModelInfo) -> int:
     return max(256, min(requested, trained))
 
 
-def load_request(model: ModelInfo, settings: Settings, gpu_offload: bool,
-                 chat_format: str | None = None, n_ctx: int | None = None) -> LoadRequest:
+def load_request(
+    model: ModelInfo,
+    settings: Settings,
+    gpu_offload: bool,
+    chat_format: str | None = None,
+    n_ctx: int | None = None,
+) -> LoadRequest:
     return LoadRequest(
         path=str(model.path),
         n_ctx=effective_context(n_ctx or settings.context_length, model),

@@ -1,4 +1,4 @@
-"""`parrotchat models list|import|remove`."""
+"""`parrotchat models list|import|remove` (search|files|download: hub_commands.py)."""
 
 from __future__ import annotations
 
@@ -34,6 +34,10 @@ def _progress(done: int, total: int) -> None:
 
 
 def run_models(ctx: CliContext, args: argparse.Namespace) -> int:
+    if args.models_command in ("search", "files", "download"):
+        from parrotchat.cli.hub_commands import run_hub  # the network side, loaded on use
+
+        return run_hub(ctx, args)
     library = ctx.library()
     if args.models_command == "list":
         models = library.scan()

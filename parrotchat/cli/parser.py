@@ -21,6 +21,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--self-test", action="store_true", help="load a model, answer one prompt, exit")
     p.add_argument("--model", metavar="PATH", help="model file or library name (default: settings)")
     p.add_argument("--json", action="store_true", help="print machine-readable JSON")
+    p.add_argument(
+        "--endpoint",
+        metavar="URL",
+        help="model hub address, e.g. an internal mirror (overrides HF_ENDPOINT and settings)",
+    )
+    p.add_argument("--offline", action="store_true", help="no network: hub commands refuse to run")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     ask = sub.add_parser("ask", help="send one message and stream the reply to stdout")
@@ -53,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     cs.add_argument("id", type=int)
     cs.add_argument("--json", action="store_true", dest="sub_json")
 
-    models = sub.add_parser("models", help="list, import or remove models")
+    models = sub.add_parser("models", help="list, import, remove, search or download models")
     models_sub = models.add_subparsers(dest="models_command", metavar="ACTION", required=True)
     ml = models_sub.add_parser("list", help="models in the library")
     ml.add_argument("--json", action="store_true", dest="sub_json")
@@ -62,4 +68,32 @@ def build_parser() -> argparse.ArgumentParser:
     mi.add_argument("--reference", action="store_true", help="use the file where it is, no copy")
     mr = models_sub.add_parser("remove", help="remove a model from the library")
     mr.add_argument("name")
+    _add_hub_commands(models_sub)
     return p
+
+
+def _add_hub_commands(models_sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """`models search|files|download`: see parrotchat/cli/hub_commands.py."""
+
+    def common(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("--json", action="store_true", dest="sub_json")
+        sub.add_argument("--endpoint", dest="sub_endpoint", metavar="URL", help="model hub")
+
+    ms = models_sub.add_parser("search", help="search the model hub for GGUF repositories")
+    ms.add_argument("text", help="words in the repository name ('' lists the top ones)")
+    ms.add_argument(
+        "--sort", choices=["downloads", "likes", "recent", "trending"], default="downloads"
+    )
+    ms.add_argument("--limit", type=int, default=20, metavar="N")
+    common(ms)
+    mf = models_sub.add_parser("files", help="a repository's GGUF files, sizes and fit")
+    mf.add_argument("repo_id", metavar="REPO_ID", help="owner/name")
+    mf.add_argument("--revision", metavar="REV", help="branch, tag or commit (default: main)")
+    common(mf)
+    md = models_sub.add_parser("download", help="download a GGUF model into the library")
+    md.add_argument("repo_id", metavar="REPO_ID", help="owner/name")
+    which = md.add_mutually_exclusive_group()
+    which.add_argument("--file", metavar="NAME", help="file name (default: the recommended one)")
+    which.add_argument("--quant", metavar="Q", help="quantization, e.g. Q4_K_M")
+    md.add_argument("--revision", metavar="REV", help="branch, tag or commit (default: main)")
+    common(md)

@@ -235,7 +235,8 @@ class TemplateLibrary:
         except KeyError:
             if name in self._broken:
                 # The user asked for a template that exists but is broken: say why.
-                raise TemplateError(f"template '{name}' cannot be used: {self._broken[name]}") from None
+                reason = self._broken[name]
+                raise TemplateError(f"template '{name}' cannot be used: {reason}") from None
             raise TemplateError(
                 f"no template named '{name}' (available: {', '.join(self._templates) or 'none'})"
             ) from None

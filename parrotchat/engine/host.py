@@ -25,7 +25,6 @@ from parrotchat.core.errors import (
     ParrotError,
     TemplateError,
 )
-from parrotchat.core.model_info import validate_model_file
 from parrotchat.core.sampling import SamplingParams
 from parrotchat.engine.protocol import Command, Event
 
@@ -141,7 +140,10 @@ class EngineHost:
                 self.send({"ev": "load_progress", "id": req_id, "fraction": round(value, 3)})
 
         # Our own header check first: llama.cpp only says "failed to load", and some
-        # malformed files make it abort the whole process.
+        # malformed files make it abort the whole process. Imported here: the app
+        # imports this module too (for the process target) and must start fast.
+        from parrotchat.core.model_info import validate_model_file
+
         validate_model_file(str(cmd["path"]))
         info = self.runtime.load(
             path=str(cmd["path"]),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import queue
+import signal
 import sys
 import threading
 import time
@@ -223,4 +224,7 @@ def _peak_rss_bytes() -> int | None:
 
 def run_host(conn: Connection) -> None:
     """Entry point of the engine process (multiprocessing target)."""
+    # Ctrl+C in the terminal reaches the whole process group; the app decides when
+    # the engine stops (shutdown, or end-of-file on the pipe when the app is gone).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     EngineHost(conn).serve()

@@ -1,0 +1,56 @@
+"""One chat's own settings: system prompt, sampling and overflow policy.
+
+A chat stores only what it was given (its `settings` JSON); anything missing comes
+from the user's defaults in Settings. Plain Python: the controls panel edits it,
+the chat controller sends it to the engine.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, replace
+from typing import Any
+
+from parrotchat.core.errors import ParrotError
+from parrotchat.core.sampling import OVERFLOW_POLICIES, OverflowPolicy, SamplingParams
+from parrotchat.core.settings import Settings
+
+
+@dataclass(frozen=True)
+class ChatSettings:
+    system_prompt: str
+    sampling: SamplingParams
+    overflow_policy: OverflowPolicy
+
+    @classmethod
+    def defaults(cls, settings: Settings) -> ChatSettings:
+        return cls(settings.system_prompt, settings.sampling, settings.overflow_policy)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], settings: Settings) -> ChatSettings:
+        """A chat's stored settings over the defaults; a bad stored value keeps the default."""
+        result = cls.defaults(settings)
+        prompt = data.get("system_prompt")
+        if isinstance(prompt, str):
+            result = replace(result, system_prompt=prompt)
+        sampling = data.get("sampling")
+        if isinstance(sampling, dict):
+            with contextlib.suppress(ParrotError, TypeError, ValueError):
+                result = replace(result, sampling=result.sampling.with_overrides(sampling))
+        overflow = data.get("overflow_policy")
+        for policy in OVERFLOW_POLICIES:
+            if overflow == policy:
+                result = replace(result, overflow_policy=policy)
+        return result
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "system_prompt": self.system_prompt,
+            "sampling": self.sampling.to_dict(),
+            "overflow_policy": self.overflow_policy,
+        }
+
+    def apply_to_defaults(self, settings: Settings) -> None:
+        settings.system_prompt = self.system_prompt
+        settings.sampling = self.sampling
+        settings.overflow_policy = self.overflow_policy

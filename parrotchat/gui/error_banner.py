@@ -1,0 +1,59 @@
+"""A band across the top of the chat that says what failed and offers Retry."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal, Slot
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+STYLE = """
+QFrame#errorBanner { border: 1px solid #c0392b; border-radius: 6px;
+                     background: rgba(192, 57, 43, 0.12); }
+QLabel#errorTitle { font-weight: bold; }
+"""
+
+
+class ErrorBanner(QFrame):
+    """Hidden until `show_error`.
+
+    Signals:
+        retryRequested(): the user pressed Retry.
+    """
+
+    retryRequested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("errorBanner")
+        self.setStyleSheet(STYLE)
+        self.title_label = QLabel()
+        self.title_label.setObjectName("errorTitle")
+        self.title_label.setWordWrap(True)
+        self.detail_label = QLabel()
+        self.detail_label.setWordWrap(True)
+        self.retry_button = QPushButton(self.tr("Retry"))
+        self.dismiss_button = QPushButton(self.tr("Dismiss"))
+        texts = QVBoxLayout()
+        texts.addWidget(self.title_label)
+        texts.addWidget(self.detail_label)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(10, 6, 10, 6)
+        layout.addLayout(texts, 1)
+        layout.addWidget(self.retry_button)
+        layout.addWidget(self.dismiss_button)
+        self.setVisible(False)
+        self._connect_signals()
+
+    def _connect_signals(self) -> None:
+        self.retry_button.clicked.connect(self._retry)
+        self.dismiss_button.clicked.connect(self.hide)
+
+    def show_error(self, title: str, detail: str, can_retry: bool) -> None:
+        self.title_label.setText(title)
+        self.detail_label.setText(detail)
+        self.retry_button.setVisible(can_retry)
+        self.setVisible(True)
+
+    @Slot()
+    def _retry(self) -> None:
+        self.hide()
+        self.retryRequested.emit()

@@ -1,0 +1,56 @@
+"""A read-only text view as tall as its text, for code blocks and the streaming reply.
+
+It never scrolls vertically (the chat view does that); its height follows the
+document's, which Qt lays out incrementally, so appending text at the end costs
+only the new text.
+"""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import QSizeF, Qt, Slot
+from PySide6.QtGui import QTextCursor
+from PySide6.QtWidgets import QFrame, QSizePolicy, QTextBrowser, QWidget
+
+
+class FittedTextView(QTextBrowser):
+    """QTextBrowser without its own vertical scrolling; `append_plain` adds at the end."""
+
+    def __init__(self, wrap: bool = True, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setReadOnly(True)
+        self.setOpenExternalLinks(True)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setHorizontalScrollBarPolicy(
+            Qt.ScrollBarPolicy.ScrollBarAlwaysOff if wrap else Qt.ScrollBarPolicy.ScrollBarAsNeeded
+        )
+        self.setLineWrapMode(
+            QTextBrowser.LineWrapMode.WidgetWidth if wrap else QTextBrowser.LineWrapMode.NoWrap
+        )
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.viewport().setAutoFillBackground(False)
+        self.document().setDocumentMargin(2)
+        layout = self.document().documentLayout()
+        layout.documentSizeChanged.connect(self._fit)
+        self.horizontalScrollBar().rangeChanged.connect(self._refit)
+        self._fit(self.document().size())
+
+    def append_plain(self, text: str) -> None:
+        cursor = QTextCursor(self.document())
+        cursor.movePosition(QTextCursor.MoveOperation.End)
+        cursor.insertText(text)
+
+    @Slot(QSizeF)
+    def _fit(self, size: QSizeF) -> None:
+        height = math.ceil(size.height()) + 2 * self.frameWidth()
+        bar = self.horizontalScrollBar()
+        if bar.maximum() > 0:
+            height += bar.sizeHint().height()
+        if height != self.height():
+            self.setFixedHeight(height)
+
+    @Slot(int, int)
+    def _refit(self, _low: int, _high: int) -> None:
+        self._fit(self.document().size())

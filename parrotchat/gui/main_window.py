@@ -1,0 +1,485 @@
+"""The main window: chats on the left, the chat in the middle, controls on the right.
+
+The child widgets never know each other: `_connect_signals` wires them to the
+controllers, and the controllers' signals back to the widgets.
+"""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QByteArray, QEvent, QObject, Qt, Signal, Slot
+from PySide6.QtGui import QAction, QCloseEvent
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from parrotchat.core.chat_export import export_json, export_markdown
+from parrotchat.core.errors import ParrotError, StorageError, TemplateError
+from parrotchat.core.prompt_templates import TemplateLibrary
+from parrotchat.core.settings import Settings
+from parrotchat.gui.chat_controller import ChatController
+from parrotchat.gui.chat_list import ChatListPanel
+from parrotchat.gui.chat_settings import ChatSettings
+from parrotchat.gui.chat_view import ChatView
+from parrotchat.gui.composer import Composer
+from parrotchat.gui.controls_panel import ControlsPanel
+from parrotchat.gui.engine_controller import EngineController
+from parrotchat.gui.error_banner import ErrorBanner
+from parrotchat.gui.model_controller import ModelController
+from parrotchat.gui.model_picker import ModelPicker
+from parrotchat.gui.template_editor import TemplateEditor
+from parrotchat.gui.template_picker import TemplateBar, TemplateDialog, render
+from parrotchat.gui.window_actions import WindowActions
+
+if TYPE_CHECKING:
+    from parrotchat.core.chat_records import Chat
+    from parrotchat.core.model_info import ModelInfo
+
+APP_TITLE = "ParrotChat"
+
+
+def _b64(data: QByteArray) -> str:
+    return base64.b64encode(bytes(data.data())).decode("ascii")
+
+
+def _unb64(text: str | None) -> QByteArray | None:
+    if not text:
+        return None
+    try:
+        return QByteArray(base64.b64decode(text))
+    except ValueError:
+        return None
+
+
+class MainWindow(QMainWindow):
+    """The ParrotChat window.
+
+    Signals:
+        firstPainted(): the window has been painted once (start the engine now).
+    """
+
+    firstPainted = Signal()
+
+    def __init__(
+        self,
+        chats: ChatController,
+        models: ModelController,
+        engine: EngineController,
+        templates: TemplateLibrary,
+        settings: Settings,
+        ui_lang: str,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.chats = chats
+        self.models = models
+        self.engine = engine
+        self.templates = templates
+        self.settings = settings
+        self.ui_lang = ui_lang
+        self._painted = False
+        self.setWindowTitle(APP_TITLE)
+        self._default_size()
+
+        self.actions_ = WindowActions(self, settings.ui_language)
+        self.model_picker = ModelPicker()
+        toolbar = QToolBar(self.tr("Model"))
+        toolbar.setObjectName("modelToolbar")
+        toolbar.setMovable(False)
+        toolbar.addWidget(self.model_picker)
+        self.addToolBar(toolbar)
+
+        self.chat_list = ChatListPanel()
+        self.banner = ErrorBanner()
+        self.chat_view = ChatView()
+        self.template_bar = TemplateBar(templates, ui_lang)
+        self.composer = Composer()
+        center = QWidget()
+        center_layout = QVBoxLayout(center)
+        center_layout.setContentsMargins(6, 6, 6, 6)
+        center_layout.addWidget(self.banner)
+        center_layout.addWidget(self.chat_view, 1)
+        center_layout.addWidget(self.template_bar)
+        center_layout.addWidget(self.composer)
+        self.controls = ControlsPanel()
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("mainSplitter")
+        self.splitter.addWidget(self.chat_list)
+        self.splitter.addWidget(center)
+        self.splitter.addWidget(self.controls)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setStretchFactor(2, 0)
+        self.splitter.setSizes([220, 620, 330])
+        self.setCentralWidget(self.splitter)
+
+        self.context_label = QLabel()
+        self.statusBar().addPermanentWidget(self.context_label)
+        self.controls.set_chat_settings(chats.chat_settings)
+        self.controls.set_model_settings(
+            settings.context_length, settings.gpu_layers, settings.threads
+        )
+        self._connect_signals()
+        self._restore_layout()
+        self.installEventFilter(self)
+
+    # --- wiring ----------------------------------------------------------------------------
+
+    def _connect_signals(self) -> None:
+        a = self.actions_
+        a.new_chat.triggered.connect(self.chats.new_chat)
+        a.export_markdown.triggered.connect(self._export_markdown)
+        a.export_json.triggered.connect(self._export_json)
+        a.quit.triggered.connect(self.close)
+        a.find.triggered.connect(self.chat_list.focus_search)
+        a.focus_composer.triggered.connect(self.composer.edit.setFocus)
+        a.stop.triggered.connect(self.chats.stop)
+        a.regenerate.triggered.connect(self.chats.regenerate)
+        a.show_controls.toggled.connect(self.controls.setVisible)
+        a.about.triggered.connect(self._about)
+        a.language_group.triggered.connect(self._language_chosen)
+
+        self.chat_list.newChatRequested.connect(self.chats.new_chat)
+        self.chat_list.chatSelected.connect(self.chats.open_chat)
+        self.chat_list.searchChanged.connect(self.refresh_chat_list)
+        self.chat_list.renameRequested.connect(self.chats.rename_chat)
+        self.chat_list.deleteStarted.connect(self._chat_hidden)
+        self.chat_list.deleteConfirmed.connect(self.chats.delete_chat)
+
+        self.composer.sendRequested.connect(self.chats.send)
+        self.composer.editSubmitted.connect(self.chats.edit_and_resend)
+        self.composer.stopRequested.connect(self.chats.stop)
+        self.chat_view.editRequested.connect(self.composer.begin_edit)
+        self.chat_view.regenerateRequested.connect(self.chats.regenerate)
+        self.banner.retryRequested.connect(self.chats.retry)
+
+        self.template_bar.templateChosen.connect(self._apply_template)
+        self.template_bar.previewRequested.connect(self._preview_template)
+        self.template_bar.newTemplateRequested.connect(self._new_template)
+
+        self.controls.chatSettingsEdited.connect(self.chats.update_chat_settings)
+        self.controls.saveDefaultsRequested.connect(self.chats.save_settings_as_defaults)
+        self.controls.contextPreview.connect(self._show_fit)
+        self.controls.modelSettingsEdited.connect(self._model_settings_edited)
+
+        self.model_picker.modelSelected.connect(self.models.choose)
+        self.model_picker.cancelLoadRequested.connect(self.engine.cancel_load)
+
+        self.chats.chatOpened.connect(self._chat_opened)
+        self.chats.chatsChanged.connect(self.refresh_chat_list)
+        self.chats.messageAdded.connect(self.chat_view.add_message)
+        self.chats.messagesRemoved.connect(self.chat_view.remove_from)
+        self.chats.replyStarted.connect(self._reply_started)
+        self.chats.replyChunk.connect(self.chat_view.append_reply)
+        self.chats.replyEnded.connect(self.chat_view.end_reply)
+        self.chats.replyStatsUpdated.connect(self.chat_view.update_stats)
+        self.chats.busyChanged.connect(self._busy_changed)
+        self.chats.errorOccurred.connect(self._show_error)
+        self.chats.contextUsage.connect(self._show_context_usage)
+        self.chats.settingsChanged.connect(self.controls.set_chat_settings)
+        self.chats.noticePosted.connect(self.notify)
+
+        self.models.modelsListed.connect(self._models_listed)
+        self.models.modelChosen.connect(self._model_chosen)
+        self.models.problemFound.connect(self._model_problem)
+        self.models.noticePosted.connect(self.notify)
+
+        for signal, slot in self._engine_links():
+            signal.connect(slot)
+
+    def _engine_links(self) -> list[tuple[Any, Any]]:
+        e = self.engine
+        return [
+            (e.engineReady, self._engine_ready),
+            (e.loadStarted, self.model_picker.show_loading),
+            (e.loadProgress, self.model_picker.set_progress),
+            (e.modelLoaded, self._model_loaded),
+            (e.loadFailed, self._load_failed),
+            (e.loadCancelled, self._load_cancelled),
+            (e.engineCrashed, self._engine_crashed),
+        ]
+
+    def detach(self) -> None:
+        """Stop listening to the engine and the controllers (the window closes)."""
+        for signal, slot in self._engine_links():
+            signal.disconnect(slot)
+
+    # --- first paint -------------------------------------------------------------------------
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if not self._painted and watched is self and event.type() == QEvent.Type.Paint:
+            self._painted = True
+            self.removeEventFilter(self)
+            self.firstPainted.emit()
+        return super().eventFilter(watched, event)
+
+    # --- chats --------------------------------------------------------------------------------
+
+    @Slot()
+    def refresh_chat_list(self) -> None:
+        try:
+            chats = self.chats.store.list_chats(self.chat_list.search.text())
+        except StorageError as exc:
+            self._show_error(self.tr("The chat list could not be read"), str(exc))
+            return
+        self.chat_list.set_chats(chats)
+
+    @Slot(object)
+    def _chat_opened(self, chat: Chat | None) -> None:
+        self.banner.hide()
+        self.composer.cancel_edit()
+        self.chat_view.show_chat(chat)
+        self.chat_list.set_current(chat.id if chat is not None else None)
+        title = f"{APP_TITLE} — {chat.title}" if chat is not None else APP_TITLE
+        self.setWindowTitle(title)
+        has_chat = chat is not None
+        self.actions_.export_markdown.setEnabled(has_chat)
+        self.actions_.export_json.setEnabled(has_chat)
+
+    @Slot(int)
+    def _chat_hidden(self, chat_id: int) -> None:
+        if self.chats.chat_id == chat_id:
+            self.chats.open_chat(None)
+
+    @Slot(int)
+    def _reply_started(self, message_id: int) -> None:
+        model = self.models.current.name if self.models.current else None
+        self.chat_view.start_reply(message_id, model)
+        if self.chats.chat_id is not None:
+            self.chat_list.set_current(self.chats.chat_id)
+            chat_title = self.chat_list.list.currentItem()
+            if chat_title is not None:
+                self.setWindowTitle(f"{APP_TITLE} — {chat_title.text()}")
+
+    @Slot(bool)
+    def _busy_changed(self, busy: bool) -> None:
+        self.composer.set_streaming(busy)
+        self.chat_view.set_busy(busy)
+        self.actions_.stop.setEnabled(busy)
+        self.actions_.regenerate.setEnabled(not busy)
+
+    @Slot(str, str)
+    def _show_error(self, title: str, detail: str) -> None:
+        self.banner.show_error(title, detail, self.chats.can_retry)
+
+    @Slot(str)
+    def notify(self, text: str) -> None:
+        self.statusBar().showMessage(text, 8000)
+
+    @Slot(int, int)
+    def _show_context_usage(self, used: int, total: int) -> None:
+        if total <= 0:
+            self.context_label.setText(self.tr("No model loaded"))
+        else:
+            self.context_label.setText(
+                self.tr("Context: %1 / %2 tokens")
+                .replace("%1", f"{used:,}")
+                .replace("%2", f"{total:,}")
+            )
+
+    # --- templates --------------------------------------------------------------------------
+
+    @Slot(str, str)
+    def _apply_template(self, name: str, language: str) -> None:
+        text = self.composer.text
+        if not text.strip():
+            self._preview_template(name, language)
+            return
+        try:
+            prompt = render(self.templates.get(name), text, language or None, self.ui_lang)
+        except TemplateError as exc:
+            self._show_error(self.tr("The template could not be used"), str(exc))
+            return
+        self._use_prompt(prompt.user, prompt.system, prompt.sampling, name)
+
+    def _use_prompt(self, user: str, system: str, sampling: dict[str, Any], name: str) -> None:
+        self.composer.set_text(user)
+        current = self.chats.chat_settings
+        try:
+            new = ChatSettings(
+                system or current.system_prompt,
+                current.sampling.with_overrides(sampling),
+                current.overflow_policy,
+            )
+        except ParrotError as exc:
+            self._show_error(self.tr("The template could not be used"), str(exc))
+            return
+        self.chats.update_chat_settings(new)
+        self.controls.set_chat_settings(new)
+        self.notify(
+            self.tr("Template “%1” applied: check the message, then press Enter.").replace(
+                "%1", name
+            )
+        )
+
+    @Slot(str)
+    def _preview_template(self, name: str, language: str = "") -> None:
+        dialog = TemplateDialog(
+            self.templates, name, self.composer.text, language or self.template_bar.language,
+            self.ui_lang, self,
+        )  # fmt: skip
+        if dialog.exec() and dialog.result_prompt is not None:
+            p = dialog.result_prompt
+            self._use_prompt(p.user, p.system, p.sampling, dialog.template.name)
+
+    @Slot()
+    def _new_template(self) -> None:
+        editor = TemplateEditor(self.templates, self)
+        if editor.exec() and editor.saved is not None:
+            self.template_bar.rebuild_menu()
+            self.notify(self.tr("Template “%1” saved.").replace("%1", editor.saved.name))
+
+    # --- models -------------------------------------------------------------------------------
+
+    @Slot(list)
+    def _models_listed(self, models: list[ModelInfo]) -> None:
+        self.model_picker.set_models(models, self.models.current)
+
+    @Slot(object)
+    def _model_chosen(self, model: ModelInfo) -> None:
+        self.model_picker.set_current(model)
+        self.controls.set_model_limits(model.context_length, model.n_layers)
+        self._show_fit(self.controls.context_length.value())
+
+    @Slot(dict)
+    def _engine_ready(self, info: dict[str, Any]) -> None:
+        self.model_picker.set_backend(str(info.get("backend", "")))
+
+    @Slot(dict)
+    def _model_loaded(self, loaded: dict[str, Any]) -> None:
+        self.model_picker.show_loaded(self.models.current, loaded)
+        if self.banner.isVisible() and self.chats.can_retry is False:
+            self.banner.hide()
+
+    @Slot(str)
+    def _load_failed(self, message: str) -> None:
+        self.model_picker.show_not_loaded(self.tr("Not loaded"))
+
+    @Slot()
+    def _load_cancelled(self) -> None:
+        self.model_picker.show_not_loaded(self.tr("Loading cancelled"))
+        self.notify(self.tr("Loading cancelled. Pick a model to load it."))
+
+    @Slot(str)
+    def _model_problem(self, message: str) -> None:
+        self.model_picker.show_not_loaded(self.tr("Not loaded"))
+        self.banner.show_error(self.tr("No model can be loaded"), message, False)
+
+    @Slot(str)
+    def _engine_crashed(self, message: str) -> None:
+        self.notify(
+            self.tr("The engine stopped (%1); a new one was started.").replace(
+                "%1", message.rstrip(".")
+            )
+        )
+
+    @Slot(int)
+    def _show_fit(self, n_ctx: int) -> None:
+        if self.models.current is None:
+            self.controls.set_fit("", False)
+            return
+        from parrotchat.core.memory_fit import Fit  # loaded by the library scan already
+
+        result = self.models.assess(n_ctx)
+        if result is not None:
+            self.controls.set_fit(result[1], result[0] is not Fit.FITS)
+
+    @Slot(int, str, int)
+    def _model_settings_edited(self, context_length: int, gpu_layers: str, threads: int) -> None:
+        s = self.settings
+        if (s.context_length, s.gpu_layers, s.threads) == (context_length, gpu_layers, threads):
+            return
+        s.context_length, s.gpu_layers, s.threads = context_length, gpu_layers, threads
+        if self.chats.busy:
+            self.chats.stop()
+        self.models.reload()
+
+    # --- export, language, about ----------------------------------------------------------------
+
+    def export_chat(self, path: Path, kind: str) -> None:
+        """Write the open chat to `path` as "markdown" or "json"."""
+        if self.chats.chat_id is None:
+            return
+        try:
+            chat = self.chats.store.get_chat(self.chats.chat_id)
+            text = export_markdown(chat) if kind == "markdown" else export_json(chat)
+            path.write_text(text + ("" if text.endswith("\n") else "\n"), encoding="utf-8")
+        except (OSError, ParrotError) as exc:
+            self._show_error(self.tr("The chat could not be exported"), f"{path}: {exc}")
+            return
+        self.notify(self.tr("Saved %1").replace("%1", str(path)))
+
+    def _ask_export(self, kind: str, suffix: str, filter_text: str) -> None:
+        if self.chats.chat_id is None:
+            return
+        title = self.chat_list.list.currentItem()
+        stem = "".join(c for c in (title.text() if title else "chat") if c not in '\\/:*?"<>|')
+        name, _ = QFileDialog.getSaveFileName(
+            self, self.tr("Export chat"), f"{stem.strip() or 'chat'}{suffix}", filter_text
+        )
+        if name:
+            self.export_chat(Path(name), kind)
+
+    @Slot()
+    def _export_markdown(self) -> None:
+        self._ask_export("markdown", ".md", self.tr("Markdown (*.md)"))
+
+    @Slot()
+    def _export_json(self) -> None:
+        self._ask_export("json", ".json", self.tr("JSON (*.json)"))
+
+    @Slot(QAction)
+    def _language_chosen(self, action: QAction) -> None:
+        self.settings.ui_language = str(action.data()) or None
+        self.notify(self.tr("The new language applies when ParrotChat starts again."))
+
+    @Slot()
+    def _about(self) -> None:
+        from parrotchat import __version__
+
+        QMessageBox.about(
+            self,
+            self.tr("About ParrotChat"),
+            self.tr("ParrotChat %1\nChat with language models on your own computer.").replace(
+                "%1", __version__
+            ),
+        )
+
+    # --- layout and closing -----------------------------------------------------------------------
+
+    def _default_size(self) -> None:
+        screen = self.screen().availableGeometry() if self.screen() else None
+        width, height = 1180, 760
+        if screen is not None:
+            width = min(width, int(screen.width() * 0.9))
+            height = min(height, int(screen.height() * 0.9))
+        self.resize(width, height)
+
+    def _restore_layout(self) -> None:
+        geometry = _unb64(self.settings.window_geometry)
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        splitter = _unb64(self.settings.splitter_state)
+        if splitter is not None:
+            self.splitter.restoreState(splitter)
+
+    def save_layout(self) -> None:
+        self.settings.window_geometry = _b64(self.saveGeometry())
+        self.settings.splitter_state = _b64(self.splitter.saveState())
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.chat_list.commit_delete()
+        if self.chats.busy:
+            self.chats.stop()
+        self.save_layout()
+        super().closeEvent(event)

@@ -1,0 +1,65 @@
+"""The quiet line under a reply: tokens, speed, time to first token, why it stopped."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication
+
+
+def stop_reason_text(reason: str) -> str:
+    names = {
+        "finished": QCoreApplication.translate("StatsLine", "finished"),
+        "length": QCoreApplication.translate("StatsLine", "length limit"),
+        "stop_string": QCoreApplication.translate("StatsLine", "stop string"),
+        "cancelled": QCoreApplication.translate("StatsLine", "stopped by you"),
+        "context_full": QCoreApplication.translate("StatsLine", "context full"),
+        "error": QCoreApplication.translate("StatsLine", "error"),
+    }
+    return names.get(reason, reason)
+
+
+def format_stats(stats: dict[str, Any] | None, status: str) -> str:
+    """One line for a reply; empty while there is nothing to say."""
+    stats = stats or {}
+    parts: list[str] = []
+    if status in ("error", "interrupted"):
+        label = (
+            QCoreApplication.translate("StatsLine", "Interrupted")
+            if status == "interrupted"
+            else QCoreApplication.translate("StatsLine", "Failed")
+        )
+        reason = stats.get("reason")
+        parts.append(f"⚠ {label}: {reason}" if reason else f"⚠ {label}")
+    elif status == "streaming":
+        parts.append(
+            QCoreApplication.translate(
+                "StatsLine", "Cut off: ParrotChat closed before the reply finished"
+            )
+        )
+    tokens = stats.get("reply_tokens")
+    if isinstance(tokens, int) and tokens > 0:
+        parts.append(
+            QCoreApplication.translate("StatsLine", "%1 tokens").replace("%1", str(tokens))
+        )
+    speed = stats.get("tokens_per_s")
+    if isinstance(speed, (int, float)) and speed > 0:
+        parts.append(
+            QCoreApplication.translate("StatsLine", "%1 tokens/s").replace("%1", f"{speed:.1f}")
+        )
+    ttft = stats.get("ttft_s")
+    if isinstance(ttft, (int, float)) and ttft > 0:
+        parts.append(
+            QCoreApplication.translate("StatsLine", "first token %1 s").replace("%1", f"{ttft:.2f}")
+        )
+    reason = stats.get("stop_reason")
+    if isinstance(reason, str) and status not in ("error", "interrupted"):
+        parts.append(stop_reason_text(reason))
+    dropped = stats.get("dropped_messages")
+    if isinstance(dropped, int) and dropped > 0:
+        parts.append(
+            QCoreApplication.translate("StatsLine", "%1 oldest messages left out").replace(
+                "%1", str(dropped)
+            )
+        )
+    return " · ".join(parts)

@@ -1,0 +1,66 @@
+"""The window's menus and keyboard shortcuts, built in one place."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import QMainWindow, QMenu
+
+from parrotchat.gui.i18n import UI_LANGUAGES
+
+
+class WindowActions(QObject):
+    """Every QAction of the main window; MainWindow connects them."""
+
+    def __init__(self, window: QMainWindow, ui_language_setting: str | None) -> None:
+        super().__init__(window)
+        self.new_chat = QAction(self.tr("New chat"), window)
+        self.new_chat.setShortcut(QKeySequence("Ctrl+N"))
+        self.export_markdown = QAction(self.tr("Export as Markdown…"), window)
+        self.export_json = QAction(self.tr("Export as JSON…"), window)
+        self.quit = QAction(self.tr("Quit"), window)
+        self.quit.setShortcut(QKeySequence("Ctrl+Q"))
+        self.find = QAction(self.tr("Search chats"), window)
+        self.find.setShortcut(QKeySequence("Ctrl+F"))
+        self.focus_composer = QAction(self.tr("Write a message"), window)
+        self.focus_composer.setShortcut(QKeySequence("Ctrl+L"))
+        self.stop = QAction(self.tr("Stop the reply"), window)
+        self.stop.setShortcut(QKeySequence("Esc"))
+        self.stop.setEnabled(False)  # a disabled action leaves Esc to the focused widget
+        self.regenerate = QAction(self.tr("Regenerate the last reply"), window)
+        self.regenerate.setShortcut(QKeySequence("Ctrl+R"))
+        self.show_controls = QAction(self.tr("Show controls"), window)
+        self.show_controls.setCheckable(True)
+        self.show_controls.setChecked(True)
+        self.show_controls.setShortcut(QKeySequence("Ctrl+Shift+K"))
+        self.about = QAction(self.tr("About ParrotChat"), window)
+
+        self.language_group = QActionGroup(window)
+        self.language_actions: list[QAction] = []
+        system = QAction(self.tr("System language"), window)
+        system.setData("")
+        choices = [system]
+        for code, name in UI_LANGUAGES:
+            action = QAction(name, window)
+            action.setData(code)
+            choices.append(action)
+        for action in choices:
+            action.setCheckable(True)
+            action.setChecked((ui_language_setting or "") == action.data())
+            self.language_group.addAction(action)
+            self.language_actions.append(action)
+
+        bar = window.menuBar()
+        file_menu = bar.addMenu(self.tr("&File"))
+        file_menu.addActions([self.new_chat, self.export_markdown, self.export_json])
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit)
+        chat_menu = bar.addMenu(self.tr("&Chat"))
+        chat_menu.addActions([self.find, self.focus_composer, self.regenerate, self.stop])
+        view_menu = bar.addMenu(self.tr("&View"))
+        view_menu.addAction(self.show_controls)
+        self.language_menu = QMenu(self.tr("Language"), window)
+        self.language_menu.addActions(self.language_actions)
+        view_menu.addMenu(self.language_menu)
+        help_menu = bar.addMenu(self.tr("&Help"))
+        help_menu.addAction(self.about)

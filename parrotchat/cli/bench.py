@@ -13,6 +13,7 @@ from typing import Any
 
 from parrotchat.cli.context import CliContext
 from parrotchat.cli.engine_session import engine_with_model
+from parrotchat.core.model_info import ModelInfo
 from parrotchat.engine.client import EngineClient
 from parrotchat.engine.protocol import ChatRequest
 
@@ -32,17 +33,10 @@ def _prompt_of(client: EngineClient, n_tokens: int) -> list[dict[str, str]]:
     return messages
 
 
-def run_bench(
-    ctx: CliContext,
-    model_arg: str | None,
-    threads: int | None,
-    prompt_tokens: int,
-    reply_tokens: int,
-    as_json: bool,
-) -> int:
-    model = ctx.model(model_arg)
-    if threads:
-        ctx.settings = replace(ctx.settings, threads=threads)
+def measure(
+    ctx: CliContext, model: ModelInfo, prompt_tokens: int = 512, reply_tokens: int = 128
+) -> dict[str, Any]:
+    """Load `model` in a fresh engine process and measure it; nothing is printed."""
     n_ctx = max(512, prompt_tokens + reply_tokens + 64)
     with engine_with_model(ctx, model, n_ctx=n_ctx) as session:
         client = session.client
@@ -78,6 +72,22 @@ def run_bench(
             "ttft_s": round(first - sent, 3),
             "peak_rss_mb": round(memory["peak_rss_mb"], 1),
         }
+    return result
+
+
+def run_bench(
+    ctx: CliContext,
+    model_arg: str | None,
+    threads: int | None,
+    prompt_tokens: int,
+    reply_tokens: int,
+    as_json: bool,
+) -> int:
+    model = ctx.model(model_arg)
+    if threads:
+        ctx.settings = replace(ctx.settings, threads=threads)
+    result = measure(ctx, model, prompt_tokens, reply_tokens)
+    n = result["reply_tokens"]
     if as_json:
         print(json.dumps(result))
     else:

@@ -83,8 +83,10 @@ class WindowSession:
         notes.extend(templates.problems)
         lang = ui_lang or ui_language(settings.ui_language)
         window = MainWindow(chats, models, engine, templates, settings, lang)
+        window.app_paths = paths
         session = cls(paths, settings, store, engine, models, chats, window, owns_engine, notes)
         window.firstPainted.connect(session._schedule_start)
+        window.settingsChanged.connect(session.save_settings)
         return session
 
     def show(self) -> None:
@@ -114,6 +116,13 @@ class WindowSession:
         if self.owns_engine:
             self.engine.start()
         self.models.scan(load_default=True)
+
+    def save_settings(self) -> None:
+        """Write the settings now (a dialog changed them)."""
+        try:
+            save_settings(self.paths.settings_file, self.settings)
+        except StorageError as exc:
+            self.window.notify(str(exc))
 
     def close(self) -> None:
         """Save settings and layout, stop the engine, close the store (once)."""

@@ -37,6 +37,7 @@ from parrotchat.gui.engine_controller import EngineController
 from parrotchat.gui.error_banner import ErrorBanner
 from parrotchat.gui.model_controller import ModelController
 from parrotchat.gui.model_picker import ModelPicker
+from parrotchat.gui.models_dialog import ModelsDialog
 from parrotchat.gui.template_editor import TemplateEditor
 from parrotchat.gui.template_picker import TemplateBar, TemplateDialog, render
 from parrotchat.gui.window_actions import WindowActions
@@ -44,6 +45,7 @@ from parrotchat.gui.window_actions import WindowActions
 if TYPE_CHECKING:
     from parrotchat.core.chat_records import Chat
     from parrotchat.core.model_info import ModelInfo
+    from parrotchat.core.paths import AppPaths
 
 APP_TITLE = "ParrotChat"
 
@@ -66,9 +68,11 @@ class MainWindow(QMainWindow):
 
     Signals:
         firstPainted(): the window has been painted once (start the engine now).
+        settingsChanged(): settings were changed in a dialog; write them to disk.
     """
 
     firstPainted = Signal()
+    settingsChanged = Signal()
 
     def __init__(
         self,
@@ -88,6 +92,8 @@ class MainWindow(QMainWindow):
         self.settings = settings
         self.ui_lang = ui_lang
         self._painted = False
+        self.app_paths: AppPaths | None = None  # set by the composition root
+        self.models_dialog: ModelsDialog | None = None
         self.setWindowTitle(APP_TITLE)
         self._default_size()
 
@@ -138,6 +144,7 @@ class MainWindow(QMainWindow):
     def _connect_signals(self) -> None:
         a = self.actions_
         a.new_chat.triggered.connect(self.chats.new_chat)
+        a.manage_models.triggered.connect(self.open_models)
         a.export_markdown.triggered.connect(self._export_markdown)
         a.export_json.triggered.connect(self._export_json)
         a.quit.triggered.connect(self.close)
@@ -213,6 +220,22 @@ class MainWindow(QMainWindow):
         """Stop listening to the engine and the controllers (the window closes)."""
         for signal, slot in self._engine_links():
             signal.disconnect(slot)
+        if self.models_dialog is not None:
+            self.models_dialog.stop()
+
+    # --- the Models window ---------------------------------------------------------------------
+
+    @Slot()
+    def open_models(self) -> ModelsDialog:
+        """Show the Models window (made once, kept while downloads run)."""
+        if self.models_dialog is None:
+            paths = self.app_paths
+            downloads = paths.downloads_dir if paths else Path(self.models.models_dir) / ".dl"
+            self.models_dialog = ModelsDialog(self.models, downloads, paths, self)
+            self.models_dialog.settingsChanged.connect(self.settingsChanged)
+        self.models_dialog.show()
+        self.models_dialog.raise_()
+        return self.models_dialog
 
     # --- first paint -------------------------------------------------------------------------
 

@@ -202,6 +202,17 @@ class ModelController(QObject):
     def trained_context(self) -> int | None:
         return self.current.context_length if self.current is not None else None
 
+    def fit_of(self, model: ModelInfo) -> Any:
+        """The memory-fit badge (a Fit) of `model` at the context setting; None before a scan."""
+        if not self._ram_free:
+            return None
+        from parrotchat.conversation import resolve_gpu_layers
+        from parrotchat.core.memory_fit import assess_fit, estimate_memory
+
+        estimate = estimate_memory(model, self.settings.context_length, self.settings.batch_size)
+        gpu = resolve_gpu_layers(self.settings.gpu_layers, self.engine.gpu_offload) != 0
+        return assess_fit(estimate, self._ram_free, self._vram_free, gpu).fit
+
     def assess(self, n_ctx: int) -> tuple[Any, str] | None:
         """(Fit, one line for the user) for the current model at `n_ctx`; None without one."""
         if self.current is None:

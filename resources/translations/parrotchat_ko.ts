@@ -262,6 +262,145 @@ Translate and Summarize are one click away under the message box.</source>
     </message>
 </context>
 <context>
+    <name>DownloadTab</name>
+    <message>
+        <source>Search GGUF models, e.g. qwen</source>
+        <translation>GGUF 모델 검색 (예: qwen)</translation>
+    </message>
+    <message>
+        <source>Most downloaded</source>
+        <translation>다운로드 많은 순</translation>
+    </message>
+    <message>
+        <source>Most liked</source>
+        <translation>좋아요 많은 순</translation>
+    </message>
+    <message>
+        <source>Recently updated</source>
+        <translation>최근 업데이트 순</translation>
+    </message>
+    <message>
+        <source>Search</source>
+        <translation>검색</translation>
+    </message>
+    <message>
+        <source>File</source>
+        <translation>파일</translation>
+    </message>
+    <message>
+        <source>Quantization</source>
+        <translation>양자화</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>크기</translation>
+    </message>
+    <message>
+        <source>Fit</source>
+        <translation>메모리 적합성</translation>
+    </message>
+    <message>
+        <source>Download</source>
+        <translation>다운로드</translation>
+    </message>
+    <message>
+        <source>Progress</source>
+        <translation>진행률</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>상태</translation>
+    </message>
+    <message>
+        <source>Pause</source>
+        <translation>일시 중지</translation>
+    </message>
+    <message>
+        <source>Resume</source>
+        <translation>이어받기</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>취소</translation>
+    </message>
+    <message>
+        <source>Hub features are unavailable. %1</source>
+        <translation>허브 기능을 사용할 수 없습니다. %1</translation>
+    </message>
+    <message>
+        <source>Searching…</source>
+        <translation>검색 중…</translation>
+    </message>
+    <message>
+        <source>Repositories found: %1</source>
+        <translation>찾은 저장소: %1개</translation>
+    </message>
+    <message>
+        <source>No GGUF repositories match.</source>
+        <translation>일치하는 GGUF 저장소가 없습니다.</translation>
+    </message>
+    <message>
+        <source>Listing files…</source>
+        <translation>파일 목록을 가져오는 중…</translation>
+    </message>
+    <message>
+        <source>fits</source>
+        <translation>적합</translation>
+    </message>
+    <message>
+        <source>partly on GPU</source>
+        <translation>일부만 GPU</translation>
+    </message>
+    <message>
+        <source>too large</source>
+        <translation>너무 큼</translation>
+    </message>
+    <message>
+        <source> (recommended)</source>
+        <translation> (추천)</translation>
+    </message>
+    <message>
+        <source>This repository has no usable GGUF files.</source>
+        <translation>이 저장소에는 사용할 수 있는 GGUF 파일이 없습니다.</translation>
+    </message>
+    <message>
+        <source>Paused (from an earlier run)</source>
+        <translation>일시 중지됨 (이전 실행에서)</translation>
+    </message>
+    <message>
+        <source>%1 of %2</source>
+        <translation>%2 중 %1</translation>
+    </message>
+    <message>
+        <source>%1 left</source>
+        <translation>%1 남음</translation>
+    </message>
+    <message>
+        <source>Done: in the library</source>
+        <translation>완료: 라이브러리에 추가됨</translation>
+    </message>
+    <message>
+        <source>Failed: %1</source>
+        <translation>실패: %1</translation>
+    </message>
+    <message>
+        <source>Waiting</source>
+        <translation>대기 중</translation>
+    </message>
+    <message>
+        <source>Starting</source>
+        <translation>시작 중</translation>
+    </message>
+    <message>
+        <source>Paused</source>
+        <translation>일시 중지됨</translation>
+    </message>
+    <message>
+        <source>Cancelled</source>
+        <translation>취소됨</translation>
+    </message>
+</context>
+<context>
     <name>ErrorBanner</name>
     <message>
         <source>Retry</source>
@@ -270,6 +409,157 @@ Translate and Summarize are one click away under the message box.</source>
     <message>
         <source>Dismiss</source>
         <translation>닫기</translation>
+    </message>
+</context>
+<context>
+    <name>LibraryTab</name>
+    <message>
+        <source>Name</source>
+        <translation>이름</translation>
+    </message>
+    <message>
+        <source>Architecture</source>
+        <translation>아키텍처</translation>
+    </message>
+    <message>
+        <source>Parameters</source>
+        <translation>매개변수</translation>
+    </message>
+    <message>
+        <source>Quantization</source>
+        <translation>양자화</translation>
+    </message>
+    <message>
+        <source>Trained context</source>
+        <translation>학습된 컨텍스트</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>크기</translation>
+    </message>
+    <message>
+        <source>Fit</source>
+        <translation>메모리 적합성</translation>
+    </message>
+    <message>
+        <source>Chat template</source>
+        <translation>채팅 템플릿</translation>
+    </message>
+    <message>
+        <source>Source</source>
+        <translation>출처</translation>
+    </message>
+    <message>
+        <source>Chat with this model</source>
+        <translation>이 모델로 채팅</translation>
+    </message>
+    <message>
+        <source>Import…</source>
+        <translation>가져오기…</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>삭제</translation>
+    </message>
+    <message>
+        <source>Show in folder</source>
+        <translation>폴더에서 보기</translation>
+    </message>
+    <message>
+        <source>Set as default</source>
+        <translation>기본 모델로 설정</translation>
+    </message>
+    <message>
+        <source>Run benchmark</source>
+        <translation>벤치마크 실행</translation>
+    </message>
+    <message>
+        <source>Drop .gguf files here to import them.</source>
+        <translation>.gguf 파일을 여기에 끌어다 놓으면 가져옵니다.</translation>
+    </message>
+    <message>
+        <source>starter</source>
+        <translation>기본 제공</translation>
+    </message>
+    <message>
+        <source>library</source>
+        <translation>라이브러리</translation>
+    </message>
+    <message>
+        <source>referenced</source>
+        <translation>참조</translation>
+    </message>
+    <message>
+        <source>%1 (default)</source>
+        <translation>%1 (기본)</translation>
+    </message>
+    <message>
+        <source>none (ChatML used)</source>
+        <translation>없음 (ChatML 사용)</translation>
+    </message>
+    <message>
+        <source>fits</source>
+        <translation>적합</translation>
+    </message>
+    <message>
+        <source>partly on GPU</source>
+        <translation>일부만 GPU</translation>
+    </message>
+    <message>
+        <source>too large</source>
+        <translation>너무 큼</translation>
+    </message>
+    <message>
+        <source>Forget %1? The file stays where it is: %2</source>
+        <translation>%1을(를) 목록에서 뺄까요? 파일은 그대로 남습니다: %2</translation>
+    </message>
+    <message>
+        <source>Delete %1 from the library? This frees %2.</source>
+        <translation>라이브러리에서 %1을(를) 삭제할까요? %2의 공간이 확보됩니다.</translation>
+    </message>
+    <message>
+        <source>Remove model</source>
+        <translation>모델 삭제</translation>
+    </message>
+    <message>
+        <source>Import a model</source>
+        <translation>모델 가져오기</translation>
+    </message>
+    <message>
+        <source>GGUF models (*.gguf);;All files (*)</source>
+        <translation>GGUF 모델 (*.gguf);;모든 파일 (*)</translation>
+    </message>
+    <message>
+        <source>Importing %1…</source>
+        <translation>%1 가져오는 중…</translation>
+    </message>
+    <message>
+        <source>Measuring %1 in a separate engine…</source>
+        <translation>별도 엔진에서 %1 측정 중…</translation>
+    </message>
+    <message>
+        <source>%1: loaded in %2 s · prompt %3 tokens/s · reply %4 tokens/s · first token %5 s · peak memory %6 MB</source>
+        <translation>%1: 불러오기 %2초 · 프롬프트 초당 %3토큰 · 응답 초당 %4토큰 · 첫 토큰 %5초 · 최대 메모리 %6 MB</translation>
+    </message>
+    <message>
+        <source>Imported %1.</source>
+        <translation>%1을(를) 가져왔습니다.</translation>
+    </message>
+    <message>
+        <source>Removed %1; %2 freed.</source>
+        <translation>%1을(를) 삭제했습니다. %2 확보됨.</translation>
+    </message>
+    <message>
+        <source>Copy %1 into the library, or use it where it is?</source>
+        <translation>%1을(를) 라이브러리로 복사할까요, 아니면 현재 위치에서 사용할까요?</translation>
+    </message>
+    <message>
+        <source>Copy</source>
+        <translation>복사</translation>
+    </message>
+    <message>
+        <source>Use in place</source>
+        <translation>현재 위치에서 사용</translation>
     </message>
 </context>
 <context>
@@ -459,6 +749,52 @@ Chat with language models on your own computer.</source>
     </message>
 </context>
 <context>
+    <name>ModelsDialog</name>
+    <message>
+        <source>Models</source>
+        <translation>모델</translation>
+    </message>
+    <message>
+        <source>Library</source>
+        <translation>라이브러리</translation>
+    </message>
+    <message>
+        <source>Download</source>
+        <translation>다운로드</translation>
+    </message>
+    <message>
+        <source>Downloaded %1.</source>
+        <translation>%1을(를) 다운로드했습니다.</translation>
+    </message>
+</context>
+<context>
+    <name>NetworkSettings</name>
+    <message>
+        <source>Network</source>
+        <translation>네트워크</translation>
+    </message>
+    <message>
+        <source>System proxy</source>
+        <translation>시스템 프록시</translation>
+    </message>
+    <message>
+        <source>Offline: never use the network</source>
+        <translation>오프라인: 네트워크를 전혀 사용하지 않음</translation>
+    </message>
+    <message>
+        <source>Save network settings</source>
+        <translation>네트워크 설정 저장</translation>
+    </message>
+    <message>
+        <source>Hub address</source>
+        <translation>허브 주소</translation>
+    </message>
+    <message>
+        <source>Proxy</source>
+        <translation>프록시</translation>
+    </message>
+</context>
+<context>
     <name>StatsLine</name>
     <message>
         <source>finished</source>
@@ -623,6 +959,10 @@ Chat with language models on your own computer.</source>
     <message>
         <source>New chat</source>
         <translation>새 대화</translation>
+    </message>
+    <message>
+        <source>Models…</source>
+        <translation>모델…</translation>
     </message>
     <message>
         <source>Export as Markdown…</source>

@@ -26,7 +26,7 @@ from parrotchat.gui.main import WindowSession
 from parrotchat.gui.platform_check import binding_problem
 
 # Qt messages that say nothing about our code.
-IGNORED_QT_MESSAGES = ("propagateSizeHints", "QFont::setPointSize")
+IGNORED_QT_MESSAGES = ("propagateSizeHints", "QFont::setPointSize", "does not support raise()")
 
 _BINDING_PROBLEM = binding_problem()
 

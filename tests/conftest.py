@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from gguf_factory import write_tiny_llama
+from hub_server import HubServer, add_starter_repo, add_tiny_repo, tiny_files
 
 from parrotchat.core.starter_model import starter_model_path
 
@@ -23,3 +25,18 @@ def starter_model() -> Path:
 def tiny_model(tmp_path: Path) -> Path:
     """A 0.4 MB random-weight LLaMA (ChatML template) that llama.cpp loads."""
     return write_tiny_llama(tmp_path / "tiny.gguf")
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+    """Tiny GGUF files (single and split) for the loopback hub to serve."""
+    return tiny_files(tmp_path_factory.mktemp("tiny"))
+
+
+@pytest.fixture
+def server(tiny: dict[str, bytes], starter_model: Path) -> Iterator[HubServer]:
+    """A real Hub-compatible HTTP server on 127.0.0.1 with a tiny repo and the starter."""
+    with HubServer() as s:
+        add_tiny_repo(s, tiny)
+        add_starter_repo(s, starter_model)
+        yield s

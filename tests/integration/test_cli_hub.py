@@ -10,36 +10,18 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from hub_server import (
     STARTER_NAME,
     STARTER_REPO,
     TINY_REPO,
     HubServer,
-    add_starter_repo,
-    add_tiny_repo,
     socket_guard,
-    tiny_files,
 )
 
 from parrotchat.app import main
 from parrotchat.core.hub_config import OFFLINE_MESSAGE
-
-
-@pytest.fixture(scope="module")
-def tiny(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
-    return tiny_files(tmp_path_factory.mktemp("tiny"))
-
-
-@pytest.fixture
-def server(tiny: dict[str, bytes], starter_model: Path) -> Iterator[HubServer]:
-    with HubServer() as s:
-        add_tiny_repo(s, tiny)
-        add_starter_repo(s, starter_model)
-        yield s
 
 
 def parrot(

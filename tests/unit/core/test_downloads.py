@@ -9,7 +9,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -18,10 +18,7 @@ from hub_server import (
     STARTER_REPO,
     TINY_REPO,
     HubServer,
-    add_starter_repo,
-    add_tiny_repo,
     socket_guard,
-    tiny_files,
 )
 
 from parrotchat.core.download_control import DownloadControl, DownloadProgress, DownloadStopped
@@ -31,19 +28,6 @@ from parrotchat.core.hub_client import HubClient, Timeouts
 from parrotchat.core.hub_config import OFFLINE_MESSAGE, HubConfig, HubError, HubOfflineError
 from parrotchat.core.hub_files import FileChoice, RemoteFile
 from parrotchat.core.model_library import ModelLibrary
-
-
-@pytest.fixture(scope="module")
-def tiny(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
-    return tiny_files(tmp_path_factory.mktemp("tiny"))
-
-
-@pytest.fixture
-def server(tiny: dict[str, bytes], starter_model: Path) -> Iterator[HubServer]:
-    with HubServer() as s:
-        add_tiny_repo(s, tiny)
-        add_starter_repo(s, starter_model)
-        yield s
 
 
 class Home:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import socket
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from hub_server import (
@@ -14,10 +13,7 @@ from hub_server import (
     STARTER_REPO,
     TINY_REPO,
     HubServer,
-    add_starter_repo,
-    add_tiny_repo,
     socket_guard,
-    tiny_files,
 )
 
 from parrotchat.core.hub_client import HubClient, Timeouts
@@ -44,19 +40,12 @@ from parrotchat.core.settings import Settings
 GB = 1_000_000_000
 
 
-@pytest.fixture(scope="module")
-def tiny(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
-    return tiny_files(tmp_path_factory.mktemp("tiny"))
-
-
 @pytest.fixture
-def server(tiny: dict[str, bytes], starter_model: Path) -> Iterator[HubServer]:
-    with HubServer() as s:
-        add_tiny_repo(s, tiny)
-        add_starter_repo(s, starter_model)
-        s.add_repo("demo/not-gguf", downloads=10**9, likes=10**6, tags=["safetensors"])
-        s.add_repo("demo/Tiny-Chat-GGUF", downloads=5, likes=900, trending=99)
-        yield s
+def server(server: HubServer) -> Iterator[HubServer]:
+    """The shared loopback hub, plus repositories that only the search tests need."""
+    server.add_repo("demo/not-gguf", downloads=10**9, likes=10**6, tags=["safetensors"])
+    server.add_repo("demo/Tiny-Chat-GGUF", downloads=5, likes=900, trending=99)
+    yield server
 
 
 def client(server: HubServer, **config: object) -> HubClient:

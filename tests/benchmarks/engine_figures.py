@@ -10,8 +10,9 @@ from __future__ import annotations
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import llama_cpp
 import llama_cpp._internals as internals
@@ -24,6 +25,8 @@ from parrotchat.engine.protocol import ChatRequest
 
 PROMPT = "Write a long, detailed story about a parrot who learns to finish sentences."
 N_CTX = 4096
+A = TypeVar("A")
+B = TypeVar("B")
 
 
 class Direct:
@@ -110,14 +113,30 @@ def engine_reply(
     }
 
 
+def _pair(rep: int, base: Callable[[], A], ours: Callable[[], B]) -> tuple[A, B]:
+    """Run both sides back to back, baseline first on even repetitions, last on odd.
+
+    This machine's speed drifts by 20 % within a minute (shared host); always running
+    the baseline first would hand it the faster half of every pair.
+    """
+    if rep % 2 == 0:
+        first = base()
+        return first, ours()
+    second = ours()
+    return base(), second
+
+
 def decode_ratio(client: EngineClient, direct: Direct, n: int, reps: int) -> dict[str, Any]:
     """Engine decode tokens/s over direct tokens/s, and both token time series."""
     ratios = []
     series: dict[str, list[float]] = {}
     for i in range(reps):
         messages = [{"role": "user", "content": f"{PROMPT} ({n}-{i})"}]
-        _, base = direct.decode_stamps(messages, n)
-        ours = engine_reply(client, messages, n)
+        base, ours = _pair(
+            i,
+            lambda m=messages: direct.decode_stamps(m, n)[1],
+            lambda m=messages: engine_reply(client, m, n),
+        )
         ratios.append(
             ((n - 1) / (ours["stamps"][-1] - ours["stamps"][0])) / ((n - 1) / (base[-1] - base[0]))
         )
@@ -130,8 +149,11 @@ def prefill_ratio(client: EngineClient, direct: Direct, reps: int) -> list[float
     ratios = []
     for i in range(reps):
         messages = [{"role": "user", "content": f"{i} {text}"}]
-        base_prompt, _ = direct.decode_stamps(messages, 2)
-        ours = engine_reply(client, messages, 2)
+        base_prompt, ours = _pair(
+            i,
+            lambda m=messages: direct.decode_stamps(m, 2)[0],
+            lambda m=messages: engine_reply(client, m, 2),
+        )
         ratios.append(ours["prompt_tps"] / base_prompt)
     return ratios
 

@@ -1,6 +1,6 @@
 """ParrotChat's developer benchmark suite: every figure, as a ratio or time, reproducibly.
 
-Run:  python tests/benchmarks/run.py --out bench.json [--reps 3] [--threads 2] [--model PATH]
+Run:  python tests/benchmarks/run.py --out bench.json [--reps 5] [--threads 2] [--model PATH]
 
 Writes FILE (JSON: each figure by name, {"median", "min", "max"}), and beside it
 .md (a Markdown table with the goals and the machine), .png (time to first token
@@ -320,7 +320,7 @@ def main() -> int:
     ap.add_argument("--out", required=True, help="JSON file to write (.md and .png beside it)")
     ap.add_argument("--model", default=None)
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--skip-gui", action="store_true", help="engine figures only")
     args = ap.parse_args()
     model = args.model or str(starter_model_path())

@@ -227,4 +227,7 @@ def run_host(conn: Connection) -> None:
     # Ctrl+C in the terminal reaches the whole process group; the app decides when
     # the engine stops (shutdown, or end-of-file on the pipe when the app is gone).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # On an internal check failure ggml would run gdb to print a backtrace: seconds of
+    # a hung engine and pages of noise, where the app only needs to see it stop.
+    os.environ.setdefault("GGML_NO_BACKTRACE", "1")
     EngineHost(conn).serve()

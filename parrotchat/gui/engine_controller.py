@@ -270,8 +270,6 @@ class EngineController(QObject):
                 self.loadCancelled.emit()
             else:
                 self.loadFailed.emit(message)
-        if not on_purpose:
-            self.engineCrashed.emit(message)
         now = time.monotonic()
         repeated = now - self._last_crash < CRASH_WINDOW_S
         self._last_crash = now
@@ -279,9 +277,12 @@ class EngineController(QObject):
             self.start()
         except (OSError, EngineError) as exc:
             self.loadFailed.emit(f"The engine could not be restarted: {exc}")
-            return
-        if self._last_load is not None and not was_loading and not repeated and not on_purpose:
-            self.load(self._last_load)
+        else:
+            if self._last_load is not None and not (was_loading or repeated or on_purpose):
+                self.load(self._last_load)
+        # Last, so that listeners see whether the model is being loaded again.
+        if not on_purpose:
+            self.engineCrashed.emit(message)
 
     @Slot()
     def _kill_stuck_load(self) -> None:

@@ -1,4 +1,4 @@
-"""Settings → Network: the hub endpoint (a mirror), the proxy and the offline switch.
+"""Settings → Network: the hub endpoint (a mirror), its token, the proxy, the offline switch.
 
 Signals:
     saved(): the settings object was changed (and should be written to disk).
@@ -29,6 +29,10 @@ class NetworkSettings(QGroupBox):
         self.settings = settings
         self.endpoint = QLineEdit(settings.hub_endpoint or "")
         self.endpoint.setPlaceholderText("https://huggingface.co")
+        # A token for gated models or a private mirror: sent to the hub address only.
+        self.token = QLineEdit(settings.hub_token or "")
+        self.token.setEchoMode(QLineEdit.EchoMode.Password)
+        self.token.setPlaceholderText(self.tr("None (public models only)"))
         self.proxy = QLineEdit(settings.proxy or "")
         self.proxy.setPlaceholderText(self.tr("System proxy"))
         self.offline = QCheckBox(self.tr("Offline: never use the network"))
@@ -39,6 +43,7 @@ class NetworkSettings(QGroupBox):
         self.problem.setVisible(False)
         form = QFormLayout(self)
         form.addRow(self.tr("Hub address"), self.endpoint)
+        form.addRow(self.tr("Access token"), self.token)
         form.addRow(self.tr("Proxy"), self.proxy)
         form.addRow("", self.offline)
         form.addRow("", self.save_button)
@@ -59,6 +64,7 @@ class NetworkSettings(QGroupBox):
                 return
         self.problem.setVisible(False)
         self.settings.hub_endpoint = endpoint
+        self.settings.hub_token = self.token.text().strip() or None
         self.settings.proxy = self.proxy.text().strip() or None
         self.settings.offline = self.offline.isChecked()
         self.saved.emit()

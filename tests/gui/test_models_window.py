@@ -242,3 +242,33 @@ def test_korean_models_window(
     finally:
         for translator in translators:
             QCoreApplication.removeTranslator(translator)
+
+
+def test_token_from_the_network_box_reaches_the_mirror_only(
+    make_window: WindowFactory, qtbot: QtBot, hub: HubServer
+) -> None:
+    settings = fast_settings()
+    settings.hub_endpoint = hub.url
+    session = make_window(settings=settings)
+    dialog = session.window.open_models()
+    tab = dialog.download
+    dialog.tabs.setCurrentWidget(tab)
+    box = tab.network
+    assert box.token.echoMode() == box.token.EchoMode.Password, "a token is never shown"
+    box.token.setText("  hf_internal_mirror_token ")
+    box.save_button.click()
+    assert session.settings.hub_token == "hf_internal_mirror_token"
+    tab.query.setText("SmolLM2")
+    tab.search_button.click()
+    qtbot.waitUntil(lambda: tab.results.count() == 1, timeout=20_000)
+    sent = [r.headers.get("authorization") for r in hub.requests]
+    assert sent and all(h == "Bearer hf_internal_mirror_token" for h in sent), sent
+
+    box.token.clear()
+    box.save_button.click()
+    assert session.settings.hub_token is None
+    before = len(hub.requests)
+    tab.search_button.click()
+    qtbot.waitUntil(lambda: len(hub.requests) > before, timeout=20_000)
+    qtbot.waitUntil(lambda: tab.results.count() == 1, timeout=20_000)
+    assert all("authorization" not in r.headers for r in hub.requests[before:])

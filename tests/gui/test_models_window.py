@@ -15,7 +15,9 @@ import pytest
 from gguf_factory import write_bad_magic
 from gui_helpers import WindowFactory, fast_settings
 from hub_server import STARTER_NAME, STARTER_REPO, HubServer, add_starter_repo, socket_guard
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, QMimeData, QObject, QPointF, Qt, QUrl, Slot
+from PySide6.QtGui import QDesktopServices, QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from parrotchat.gui.i18n import install_translators
@@ -272,3 +274,70 @@ def test_token_from_the_network_box_reaches_the_mirror_only(
     qtbot.waitUntil(lambda: len(hub.requests) > before, timeout=20_000)
     qtbot.waitUntil(lambda: tab.results.count() == 1, timeout=20_000)
     assert all("authorization" not in r.headers for r in hub.requests[before:])
+
+
+def _drop(target: QWidget, files: list[Path]) -> tuple[bool, bool]:
+    """Drag `files` over `target` and drop them, as a file manager does."""
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(f)) for f in files])
+    point = QPointF(target.rect().center())
+    actions = Qt.DropAction.CopyAction
+    enter = QDragEnterEvent(
+        point.toPoint(), actions, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    )
+    QApplication.sendEvent(target, enter)
+    drop = QDropEvent(
+        point, actions, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    )
+    QApplication.sendEvent(target, drop)
+    return enter.isAccepted(), drop.isAccepted()
+
+
+def test_dropping_a_gguf_imports_it_in_place_and_other_files_are_refused(
+    make_window: WindowFactory, qtbot: QtBot, tiny_model: Path, tmp_path: Path
+) -> None:
+    session = make_window()
+    tab = session.window.open_models().library
+    asked: list[str] = []
+    tab.ask_copy = lambda path: asked.append(path) or False  # "Use in place"
+
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a model")
+    entered, dropped = _drop(tab, [notes])
+    assert not entered and not dropped and asked == []
+
+    entered, dropped = _drop(tab, [tiny_model])
+    assert entered and dropped and asked == [str(tiny_model)]
+    qtbot.waitUntil(
+        lambda: any(m.path == tiny_model for m in session.models.models), timeout=20_000
+    )
+    model = next(m for m in session.models.models if m.path == tiny_model)
+    assert model.source == "external", "used where it is, not copied"
+    assert not (session.paths.models_dir / tiny_model.name).exists()
+
+
+class _UrlCatcher(QObject):
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[QUrl] = []
+
+    @Slot(QUrl)
+    def open(self, url: QUrl) -> None:
+        self.urls.append(url)
+
+
+def test_show_in_folder_opens_the_models_folder(make_window: WindowFactory, qtbot: QtBot) -> None:
+    session = make_window()
+    tab = session.window.open_models().library
+    catcher = _UrlCatcher()
+    # The desktop's file manager is replaced by a handler for file: URLs.
+    QDesktopServices.setUrlHandler("file", catcher, "open")
+    try:
+        model = session.models.current
+        assert model is not None
+        tab.select(model.path.name)
+        assert tab.reveal_button.isEnabled()
+        tab.reveal_button.click()
+    finally:
+        QDesktopServices.unsetUrlHandler("file")
+    assert [u.toLocalFile() for u in catcher.urls] == [str(model.path.parent)]

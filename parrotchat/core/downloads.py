@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Protocol
 
 from parrotchat.core.atomic_file import os_error_reason
+from parrotchat.core.background_hash import BackgroundHash
 from parrotchat.core.download_control import (
     DownloadControl,
     DownloadProgress,
@@ -395,10 +396,9 @@ class Downloader:
         control: DownloadControl,
     ) -> int:
         size, name = part.remote.size, part.remote.name
-        update = checksum.hasher.update
         part.data.parent.mkdir(parents=True, exist_ok=True)
         overflow = False
-        with part.data.open("ab") as out:
+        with part.data.open("ab") as out, BackgroundHash(checksum.hasher.update) as hashing:
             try:
                 for chunk in stream.chunks:
                     if control.stopped:
@@ -407,7 +407,7 @@ class Downloader:
                         overflow = True
                         break
                     out.write(chunk)
-                    update(chunk)
+                    hashing.feed(chunk)
                     have += len(chunk)
                     meter.emit("downloading", name, have)
             except HubError:

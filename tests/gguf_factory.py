@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import os
 import struct
+from collections.abc import Callable
 from pathlib import Path
+from typing import Literal
 
 import gguf
 import numpy as np
@@ -66,6 +68,7 @@ def _add_tiny_metadata(
     tokens: list[str],
     types: list[int],
     merges: list[str],
+    n_head_kv: int = N_HEAD_KV,
 ) -> None:
     if name is not None:
         w.add_name(name)
@@ -74,7 +77,7 @@ def _add_tiny_metadata(
     w.add_block_count(N_LAYER)
     w.add_feed_forward_length(N_FF)
     w.add_head_count(N_HEAD)
-    w.add_head_count_kv(N_HEAD_KV)
+    w.add_head_count_kv(n_head_kv)
     w.add_rope_dimension_count(N_EMBD // N_HEAD)
     w.add_rope_freq_base(10000.0)
     w.add_layer_norm_rms_eps(1e-5)
@@ -93,14 +96,16 @@ def _add_tiny_metadata(
         w.add_chat_template(chat_template)
 
 
-def _tiny_tensors(n_vocab: int, seed: int, dtype: type) -> list[tuple[str, np.ndarray]]:
+def _tiny_tensors(
+    n_vocab: int, seed: int, dtype: type, n_head_kv: int = N_HEAD_KV
+) -> list[tuple[str, np.ndarray]]:
     rng = np.random.default_rng(seed)
 
     def mat(rows: int, cols: int) -> np.ndarray:
         return (rng.standard_normal((rows, cols)) * 0.02).astype(dtype)
 
     ones = np.ones(N_EMBD, dtype=np.float32)
-    kv_dim = N_HEAD_KV * (N_EMBD // N_HEAD)
+    kv_dim = n_head_kv * (N_EMBD // N_HEAD)
     tensors = [("token_embd.weight", mat(n_vocab, N_EMBD))]
     for i in range(N_LAYER):
         tensors += [
@@ -130,16 +135,20 @@ def write_tiny_llama(
     file_type: bool = True,
     split_parts: int = 1,
     seed: int = 0,
+    edit: Callable[[gguf.GGUFWriter], None] | None = None,
+    n_head_kv: int = N_HEAD_KV,
 ) -> Path:
     """Write a tiny random-weight LLaMA that llama.cpp loads; returns the (first) file.
 
     `f16` stores the 2-D weights as F16 (norms stay F32); `file_type=False` leaves out
     general.file_type. With `split_parts` > 1 the model is written as a gguf-split set
     (`stem-00001-of-0000N.gguf`, with split.no / split.count / split.tensors.count).
+    `edit` may add metadata of its own before anything is written; `n_head_kv` other
+    than a divisor of 4 makes a file whose shapes agree but whose attention cannot run.
     """
     path = Path(path)
     tokens, types, merges = tiny_vocab(vocab_size)
-    tensors = _tiny_tensors(len(tokens), seed, np.float16 if f16 else np.float32)
+    tensors = _tiny_tensors(len(tokens), seed, np.float16 if f16 else np.float32, n_head_kv)
     ftype = gguf.LlamaFileType.MOSTLY_F16 if f16 else gguf.LlamaFileType.ALL_F32
     per_part = -(-len(tensors) // split_parts) if split_parts > 1 else 0
     w = gguf.GGUFWriter(path, arch, split_max_tensors=per_part)
@@ -152,7 +161,10 @@ def write_tiny_llama(
         tokens=tokens,
         types=types,
         merges=merges,
+        n_head_kv=n_head_kv,
     )
+    if edit is not None:
+        edit(w)
     for tensor_name, data in tensors:
         w.add_tensor(tensor_name, data)
     w.write_header_to_file()
@@ -288,3 +300,143 @@ def make_symlink_loop(path: Path) -> Path:
     os.symlink(other, path)
     os.symlink(path, other)
     return path
+
+
+# --- surgical damage to a real tiny model: one field of the header at a time -------------
+#
+# gguf.GGUFReader locates every field of the valid file (fine for a 0.4 MB file we
+# wrote ourselves); the writers below overwrite bytes in place, so everything else in
+# the file stays valid and the damage is the only thing a reader can trip on.
+
+
+def _field_offsets(path: Path, field: str) -> list[int]:
+    """File offsets of each part of a metadata field or of a tensor's table entry.
+
+    Parts: metadata [key length, key, type, value...]; tensor [name length, name,
+    n_dims, dims, type, offset].
+    """
+    reader = gguf.GGUFReader(path)
+    found = reader.fields.get(field)
+    if found is None:
+        found = next(t.field for t in reader.tensors if t.name == field)
+    offsets, at = [], found.offset
+    for part in found.parts:
+        offsets.append(at)
+        at += int(part.nbytes)
+    del reader  # its memory map must be gone before the file changes
+    return offsets
+
+
+def _overwrite(path: Path, offset: int, data: bytes) -> Path:
+    with path.open("r+b") as f:
+        f.seek(offset)
+        f.write(data)
+    return path
+
+
+def patch_field(path: Path, field: str, part: int, data: bytes) -> Path:
+    """Overwrite part `part` of a metadata field or tensor entry (see `_field_offsets`)."""
+    return _overwrite(path, _field_offsets(path, field)[part], data)
+
+
+TensorDamage = Literal["past_end", "misaligned", "overlap", "data_past_end"]
+
+
+def write_bad_tensor_offset(path: Path, damage: TensorDamage) -> Path:
+    """A tiny model whose tensor table points at the wrong bytes.
+
+    past_end: the last tensor's offset is 1 TiB; misaligned: the second tensor starts
+    one byte late; overlap: the third tensor starts where the second does;
+    data_past_end: the last tensor claims 1000x its rows, so its data runs past the end.
+    """
+    write_tiny_llama(path)
+    reader = gguf.GGUFReader(path)
+    offsets = [int(t.data_offset) - reader.data_offset for t in reader.tensors]
+    last, rows = reader.tensors[-1].name, int(reader.tensors[-1].shape[1])
+    names = [t.name for t in reader.tensors]
+    del reader
+    if damage == "past_end":
+        return patch_field(path, last, 5, struct.pack("<Q", 2**40))
+    if damage == "misaligned":
+        return patch_field(path, names[1], 5, struct.pack("<Q", offsets[1] + 1))
+    if damage == "overlap":
+        return patch_field(path, names[2], 5, struct.pack("<Q", offsets[1]))
+    dims = _field_offsets(path, last)[3]
+    return _overwrite(path, dims + 8, struct.pack("<Q", rows * 1000))
+
+
+def write_non_utf8_key(path: Path) -> Path:
+    """A tiny model in which the key 'tokenizer.ggml.pre' ends in the byte 0xff."""
+    write_tiny_llama(path)
+    return patch_field(path, "tokenizer.ggml.pre", 1, b"tokenizer.ggml.pr\xff")
+
+
+def write_non_utf8_tensor_name(path: Path) -> Path:
+    write_tiny_llama(path)
+    return patch_field(path, "output_norm.weight", 1, b"output_norm.weigh\xff")
+
+
+def write_tensor_dims(path: Path, n_dims: int) -> Path:
+    """The first tensor claims `n_dims` dimensions (GGML allows 1 to 4)."""
+    write_tiny_llama(path)
+    return patch_field(path, "token_embd.weight", 2, struct.pack("<I", n_dims))
+
+
+def write_unknown_tensor_type(path: Path, ggml_type: int = 1000) -> Path:
+    write_tiny_llama(path)
+    return patch_field(path, "token_embd.weight", 4, struct.pack("<I", ggml_type))
+
+
+def write_huge_tensor_name_len(path: Path, length: int = 2**40) -> Path:
+    write_tiny_llama(path)
+    return patch_field(path, "token_embd.weight", 0, struct.pack("<Q", length))
+
+
+def write_duplicate_tensor(path: Path) -> Path:
+    """Two tensors named blk.0.attn_k.weight (the first was blk.0.attn_q.weight)."""
+    write_tiny_llama(path)
+    return patch_field(path, "blk.0.attn_q.weight", 1, b"blk.0.attn_k.weight")
+
+
+def write_unknown_value_type(path: Path, vtype: int = 99) -> Path:
+    """general.name's value type is `vtype` (GGUF defines 0 to 12)."""
+    write_tiny_llama(path)
+    return patch_field(path, "general.name", 2, struct.pack("<I", vtype))
+
+
+def write_huge_key_len(path: Path, length: int = 2**63) -> Path:
+    write_tiny_llama(path)
+    return patch_field(path, "general.architecture", 0, struct.pack("<Q", length))
+
+
+def write_bad_alignment(path: Path, alignment: int = 3) -> Path:
+    """general.alignment is `alignment` (it must be a power of two)."""
+    write_tiny_llama(path, edit=lambda w: w.add_custom_alignment(gguf.GGUF_DEFAULT_ALIGNMENT))
+    return patch_field(path, "general.alignment", 3, struct.pack("<I", alignment))
+
+
+def write_adapter(path: Path) -> Path:
+    """A file that says it is a LoRA adapter (general.type = adapter)."""
+    return write_tiny_llama(path, edit=lambda w: w.add_type("adapter"))
+
+
+def write_uint32_value(path: Path, key: str, value: int) -> Path:
+    """A tiny model whose uint32 `key` holds `value` (header valid, model nonsense)."""
+    write_tiny_llama(path)
+    return patch_field(path, key, 3, struct.pack("<I", value))
+
+
+def write_renamed_tensor(path: Path, old: str, new: str) -> Path:
+    """A tiny model with tensor `old` renamed `new` (same length): llama.cpp misses it."""
+    assert len(old.encode()) == len(new.encode())
+    write_tiny_llama(path)
+    return patch_field(path, old, 1, new.encode())
+
+
+def write_token_bytes(path: Path, old: bytes, new: bytes) -> Path:
+    """A tiny model whose vocabulary token `old` reads `new` (same length), e.g. a copy
+    of another token: llama.cpp aborts on a vocabulary with a repeated token."""
+    assert len(old) == len(new)
+    write_tiny_llama(path)
+    prefix = struct.pack("<Q", len(old))
+    return _patch(path, prefix + old, prefix + new)

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from parrotchat.cli.context import CliContext
-from parrotchat.core.model_info import ModelInfo
+from parrotchat.core.model_info import ModelInfo, show_path
 
 
 def _as_dict(m: ModelInfo) -> dict[str, Any]:
@@ -27,6 +27,17 @@ def _as_dict(m: ModelInfo) -> dict[str, Any]:
     }
 
 
+def _json(value: object) -> str:
+    # A file name that is not UTF-8 (a lone surrogate in Python) cannot be printed as
+    # UTF-8; escaped as \udcXX it is still valid JSON and reads back as the same path.
+    text = json.dumps(value, ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(value)
+    return text
+
+
 def _progress(done: int, total: int) -> None:
     if sys.stderr.isatty() and total:
         sys.stderr.write(f"\r{done * 100 // total:3d}%  {done >> 20} / {total >> 20} MB")
@@ -42,11 +53,11 @@ def run_models(ctx: CliContext, args: argparse.Namespace) -> int:
     if args.models_command == "list":
         models = library.scan()
         if args.sub_json or args.json:
-            print(json.dumps([_as_dict(m) for m in models], ensure_ascii=False))
+            print(_json([_as_dict(m) for m in models]))
         else:
             for m in models:
                 size = m.size_bytes / 1e6
-                print(f"{m.name:<40} {m.quantization:<8} {size:>9.1f} MB  {m.path}")
+                print(f"{m.name:<40} {m.quantization:<8} {size:>9.1f} MB  {show_path(m.path)}")
         for problem in library.problems:
             print(f"parrotchat: warning: {problem}", file=sys.stderr)
         return 0
@@ -54,8 +65,8 @@ def run_models(ctx: CliContext, args: argparse.Namespace) -> int:
         info = library.import_model(Path(args.path), copy=not args.reference, progress=_progress)
         if sys.stderr.isatty():
             sys.stderr.write("\n")
-        print(f"Imported {info.name} ({info.quantization}) as {info.path}")
+        print(f"Imported {info.name} ({info.quantization}) as {show_path(info.path)}")
         return 0
     freed = library.remove(args.name)
-    print(f"Removed {args.name}; {freed / 1e6:.1f} MB freed")
+    print(f"Removed {show_path(Path(args.name))}; {freed / 1e6:.1f} MB freed")
     return 0

@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NoReturn
 
 import gguf
 
@@ -209,6 +209,7 @@ def _model_info(
         )
     if not tensors:
         raise model_file_error(path, "holds no tensors (a vocabulary-only file?), not a model")
+    _check_llama_asserts(path, meta, arch, tensors)
     split_name = SPLIT_NAME.match(path.name)
     name = _text(path, meta, "general.name") or (split_name["stem"] if split_name else path.stem)
     template = _text(path, meta, "tokenizer.chat_template")
@@ -239,6 +240,38 @@ def _model_info(
         chat_template=template,
         chat_template_kind=chat_template_kind(template),
     )
+
+
+# llama.cpp checks these with GGML_ASSERT while it loads, which aborts the whole engine
+# process instead of failing the load; a file that breaks them is refused here.
+LLAMA_MAX_LAYERS = 512
+
+
+def _check_llama_asserts(
+    path: Path, meta: dict[str, object], arch: str, tensors: Sequence[Tensor]
+) -> None:
+    def fail(reason: str) -> NoReturn:
+        raise model_file_error(path, f"corrupt metadata: {reason}")
+
+    layers = meta.get(f"{arch}.block_count")
+    if isinstance(layers, int) and not 1 <= layers <= LLAMA_MAX_LAYERS:
+        fail(f"{arch}.block_count is {layers:,} (llama.cpp runs 1 to {LLAMA_MAX_LAYERS} layers)")
+    experts = _int(meta, f"{arch}.expert_count") or 0
+    used = _int(meta, f"{arch}.expert_used_count") or 0
+    if used > experts or (experts and not used):
+        fail(
+            f"{arch}.expert_used_count {used:,} does not fit {arch}.expert_count {experts:,} "
+            "(a mixture-of-experts model uses 1 to expert_count experts)"
+        )
+    if not experts and any("_exps." in t.name for t in tensors):
+        fail(f"the file has expert tensors but no {arch}.expert_count")
+    heads = meta.get(f"{arch}.attention.head_count")
+    kv_heads = meta.get(f"{arch}.attention.head_count_kv")
+    # Per-layer lists (hybrid models, with 0 for layers without attention) are left alone.
+    if isinstance(heads, int) and isinstance(kv_heads, int) and kv_heads > 0 and heads % kv_heads:
+        fail(
+            f"{arch}.attention.head_count {heads:,} is not a multiple of head_count_kv {kv_heads:,}"
+        )
 
 
 def read_model_info(path: str | os.PathLike[str]) -> ModelInfo:

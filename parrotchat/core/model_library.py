@@ -274,7 +274,12 @@ class ModelLibrary:
     def _save_references(self, references: list[str]) -> None:
         self.models_dir.mkdir(parents=True, exist_ok=True)
         temp = self.models_dir / f".{REFERENCES_FILE}.{uuid.uuid4().hex[:8]}.tmp"
-        text = json.dumps({"version": 1, "models": references}, indent=2, ensure_ascii=False)
+        data = {"version": 1, "models": references}
+        text = json.dumps(data, indent=2, ensure_ascii=False)
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:  # a file name that is not UTF-8: kept as \udcXX escapes
+            text = json.dumps(data, indent=2)
         try:
             with temp.open("w", encoding="utf-8") as f:
                 f.write(text + "\n")

@@ -49,6 +49,9 @@ class Chat:
     model: str | None
     settings: dict[str, Any]
     messages: list[Message]
+    # Messages before the first of `messages` that were not loaded: a long chat is
+    # read from its newest end (ChatStore.get_chat_tail) and paged in as it is scrolled.
+    older: int = 0
 
 
 def dumps(value: dict[str, Any] | None) -> str | None:

@@ -18,7 +18,13 @@ from types import TracebackType
 from typing import Any
 
 from parrotchat.core.chat_records import Chat, ChatSummary, Message, dumps, loads, utc_now
-from parrotchat.core.chat_store_file import open_database, sqlite_reason
+from parrotchat.core.chat_store_file import (
+    full_disk_reason,
+    open_database,
+    open_memory_copy,
+    sqlite_reason,
+    unwritable_reason,
+)
 from parrotchat.core.chat_store_schema import ROLES, STATUSES
 from parrotchat.core.errors import StorageError
 from parrotchat.core.reply_recorder import ReplyRecorder
@@ -37,20 +43,42 @@ class ChatStore:
     """The chat database. Use `with ChatStore(path) as store:` or open()/close().
 
     `warnings` lists what the user should hear about from opening (a damaged file
-    moved aside, a folder that cannot do WAL).
+    moved aside, a folder that cannot do WAL, a read-only folder). With
+    `memory_fallback` (the window) a file that cannot be written (a read-only or a
+    full disk) is read into memory instead, and `memory_only` says so: the user can
+    still read and chat, and nothing new is kept.
     """
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(self, path: str | os.PathLike[str], *, memory_fallback: bool = False) -> None:
         self.path = Path(path)
         self.warnings: list[str] = []
+        self.memory_only = False
+        self._memory_fallback = memory_fallback
         self._conn: sqlite3.Connection | None = None
 
     def open(self) -> ChatStore:
         if self._conn is None:
-            conn = open_database(self.path, self.warnings)
+            if self._memory_fallback:
+                conn = self._open_or_copy()
+            else:
+                conn = open_database(self.path, self.warnings)
             conn.create_function("parrot_fold", 1, str.casefold, deterministic=True)
             self._conn = conn
         return self
+
+    def _open_or_copy(self) -> sqlite3.Connection:
+        reason = unwritable_reason(self.path)
+        fix = ""
+        if reason is None:
+            try:
+                return open_database(self.path, self.warnings)
+            except StorageError:
+                reason = full_disk_reason(self.path)
+                if reason is None:
+                    raise
+                fix = "; free some space and start ParrotChat again to save"
+        self.memory_only = True
+        return open_memory_copy(self.path, self.warnings, reason, fix)
 
     def close(self) -> None:
         if self._conn is not None:
@@ -83,14 +111,15 @@ class ChatStore:
             if conn.in_transaction:  # SQLite may have rolled back already (disk full)
                 conn.execute("ROLLBACK")
             if isinstance(exc, sqlite3.Error):
-                raise StorageError(f"Cannot save to {self.path}: {sqlite_reason(exc)}") from exc
+                reason = sqlite_reason(exc, self.path)
+                raise StorageError(f"Cannot save to {self.path}: {reason}") from exc
             raise
 
     def _read(self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> list[Any]:
         try:
             return self._db().execute(sql, params).fetchall()
         except sqlite3.Error as exc:
-            raise StorageError(f"Cannot read {self.path}: {sqlite_reason(exc)}") from exc
+            raise StorageError(f"Cannot read {self.path}: {sqlite_reason(exc, self.path)}") from exc
 
     @staticmethod
     def _touch(conn: sqlite3.Connection, chat_id: int) -> None:
@@ -159,6 +188,50 @@ class ChatStore:
             )
         ]
         return Chat(cid, title, created, updated, model, loads(settings_json) or {}, messages)
+
+    # --- a long chat, page by page ---------------------------------------------
+
+    def get_chat_tail(self, chat_id: int, count: int) -> Chat:
+        """The chat with only its newest `count` messages; `Chat.older` counts the rest.
+
+        What the window opens with: a 100,000-message chat then costs a page of rows,
+        not 100,000 (the messages are read newest first through the position index).
+        """
+        rows = self._read(
+            "SELECT id, title, created_at, updated_at, model, settings_json, "
+            "(SELECT count(*) FROM messages m WHERE m.chat_id = c.id) FROM chats c WHERE id = ?",
+            (chat_id,),
+        )
+        if not rows:
+            raise StorageError(f"chat {chat_id} does not exist")
+        cid, title, created, updated, model, settings_json, total = rows[0]
+        messages = self._messages_where(
+            "chat_id = ? ORDER BY position DESC LIMIT ?", (chat_id, max(0, count))
+        )
+        messages.reverse()
+        settings = loads(settings_json) or {}
+        older = max(0, int(total) - len(messages))
+        return Chat(cid, title, created, updated, model, settings, messages, older)
+
+    def messages_before(self, chat_id: int, message_id: int, count: int) -> list[Message]:
+        """Up to `count` messages just before this one, oldest first (scrolling up)."""
+        messages = self._messages_where(
+            "chat_id = ? AND position < (SELECT position FROM messages WHERE id = ?) "
+            "ORDER BY position DESC LIMIT ?",
+            (chat_id, message_id, max(0, count)),
+        )
+        messages.reverse()
+        return messages
+
+    def _messages_where(self, where: str, params: tuple[Any, ...]) -> list[Message]:
+        return [
+            Message(mid, chat, role, content, at, mmodel, loads(samp), loads(stats), status)
+            for mid, chat, role, content, at, mmodel, samp, stats, status in self._read(
+                "SELECT id, chat_id, role, content, created_at, model, sampling_json, "
+                f"stats_json, status FROM messages WHERE {where}",
+                params,
+            )
+        ]
 
     def rename_chat(self, chat_id: int, title: str) -> None:
         self._update_chat(chat_id, "title", title)

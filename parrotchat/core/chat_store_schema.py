@@ -84,30 +84,35 @@ def _has_tables(conn: sqlite3.Connection) -> bool:
 
 
 def migrate(conn: sqlite3.Connection, name: str) -> None:
-    """Bring the database up to SCHEMA_VERSION. `conn` must be in autocommit mode."""
+    """Bring the database up to SCHEMA_VERSION. `conn` must be in autocommit mode.
+
+    Each step reads the version again inside its write transaction: a second
+    ParrotChat (or the CLI) opening the same new file at the same moment then finds
+    the step done instead of running it twice ("table chats already exists").
+    """
+    while _current_version(conn, name) < SCHEMA_VERSION:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            version = _current_version(conn, name)
+            if version == 0 and not _has_tables(conn):
+                for statement in _V1_TABLES:
+                    conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            elif version < SCHEMA_VERSION:
+                MIGRATIONS[version](conn)
+                conn.execute(f"PRAGMA user_version = {int(version + 1)}")
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:  # SQLite may already have rolled back (disk full)
+                conn.execute("ROLLBACK")
+            raise
+
+
+def _current_version(conn: sqlite3.Connection, name: str) -> int:
     version: int = conn.execute("PRAGMA user_version").fetchone()[0]
     if version > SCHEMA_VERSION:
         raise StorageError(
             f"Cannot open {name}: it was written by a newer ParrotChat "
             f"(database version {version}, this version knows {SCHEMA_VERSION})"
         )
-    if version == 0 and not _has_tables(conn):
-        _in_transaction(conn, lambda c: [c.execute(s) for s in _V1_TABLES], SCHEMA_VERSION)
-        return
-    while version < SCHEMA_VERSION:
-        _in_transaction(conn, MIGRATIONS[version], version + 1)
-        version += 1
-
-
-def _in_transaction(
-    conn: sqlite3.Connection, step: Callable[[sqlite3.Connection], object], new_version: int
-) -> None:
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        step(conn)
-        conn.execute(f"PRAGMA user_version = {int(new_version)}")
-        conn.execute("COMMIT")
-    except BaseException:
-        if conn.in_transaction:  # SQLite may already have rolled back (disk full)
-            conn.execute("ROLLBACK")
-        raise
+    return version

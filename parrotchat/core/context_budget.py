@@ -48,28 +48,53 @@ def fit_messages(
     """Return the messages to send, or raise ContextFullError naming the numbers."""
     reserve = reply_reserve(n_ctx, max_tokens)
     budget = n_ctx - reserve
-    total = count_tokens(messages)
-    if total <= budget:
-        return BudgetResult(list(messages), total, 0, n_ctx - total)
-    if policy == "stop":
-        raise ContextFullError(
-            f"This chat needs {total} tokens but the context holds {n_ctx} "
-            f"({reserve} kept free for the reply). Start a new chat, raise the context "
-            "length, or let ParrotChat drop the oldest turns."
-        )
     system = [m for m in messages if m["role"] == "system"][:1]
     rest = [m for m in messages if m["role"] != "system"]
+    # Candidates are the system prompt plus a suffix of `rest`: their length names them.
+    counted: dict[int, int] = {}
+
+    def count(candidate: list[Message]) -> int:
+        if len(candidate) not in counted:
+            counted[len(candidate)] = count_tokens(candidate)
+        return counted[len(candidate)]
+
+    # Every message takes at least one token: more messages than the budget cannot
+    # fit, and a 100,000-message chat need not be rendered whole to learn that.
+    if policy == "stop" or len(messages) <= budget:
+        total = count_tokens(messages)
+        if total <= budget:
+            return BudgetResult(list(messages), total, 0, n_ctx - total)
+        if policy == "stop":
+            raise ContextFullError(
+                f"This chat needs {total} tokens but the context holds {n_ctx} "
+                f"({reserve} kept free for the reply). Start a new chat, raise the context "
+                "length, or let ParrotChat drop the oldest turns."
+            )
+        if len(system) + len(rest) == len(messages):
+            counted[len(messages)] = total
     starts = _turn_starts(rest)
     # The last turn (the user's new message) can never be dropped.
     max_drop = len(starts) - 1
     steps = sorted({*range(DROP_STEP_TURNS, max_drop + 1, DROP_STEP_TURNS), max_drop} - {0, -1})
-    for n_drop in steps:
-        candidate = system + rest[starts[n_drop] :]
-        tokens = count_tokens(candidate)
+    # Dropping more turns never adds tokens, so the first step that fits is found by
+    # bisection: ~log2(turns) renders instead of one per step (quadratic in a long chat).
+    # Steps that keep more messages than the budget cannot fit and are not tried.
+    low = next((i for i, n in enumerate(steps) if len(rest) - starts[n] <= budget), len(steps))
+    high = len(steps)
+    fitted: BudgetResult | None = None
+    while low < high:
+        middle = (low + high) // 2
+        candidate = system + rest[starts[steps[middle]] :]
+        tokens = count(candidate)
         if tokens <= budget:
-            return BudgetResult(candidate, tokens, len(messages) - len(candidate), n_ctx - tokens)
+            fitted = BudgetResult(candidate, tokens, len(messages) - len(candidate), n_ctx - tokens)
+            high = middle
+        else:
+            low = middle + 1
+    if fitted is not None:
+        return fitted
     last = system + rest[starts[-1] :] if starts else list(messages)
-    tokens = count_tokens(last)
+    tokens = count(last)
     if tokens < n_ctx:
         # Even alone the new message crowds out the full reply reserve: send it with
         # whatever room is left rather than refuse, and say how much that is.

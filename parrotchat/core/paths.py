@@ -13,6 +13,9 @@ from pathlib import Path
 
 import platformdirs
 
+from parrotchat.core.atomic_file import os_error_reason
+from parrotchat.core.errors import StorageError
+
 APP_NAME = "ParrotChat"
 HOME_ENV = "PARROTCHAT_HOME"
 
@@ -45,8 +48,12 @@ class AppPaths:
         return self.cache_dir / "downloads"
 
     def ensure(self) -> AppPaths:
+        """Create the folders; one that cannot be made (read-only disk) is a StorageError."""
         for d in (self.config_dir, self.data_dir, self.cache_dir, self.log_dir, self.models_dir):
-            d.mkdir(parents=True, exist_ok=True)
+            try:
+                d.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StorageError(f"Cannot create the folder {d}: {os_error_reason(exc)}") from exc
         return self
 
     @classmethod

@@ -46,8 +46,8 @@ class ReplyRecorder:
     def message_id(self) -> int:
         return self._message_id
 
-    def append(self, piece: str) -> None:
-        """Add text; writes the reply so far when the interval has passed.
+    def append(self, piece: str) -> bool:
+        """Add text; writes the reply so far when the interval has passed (True if it wrote).
 
         A StorageError from that write propagates; the text stays in memory and
         the next write (or finish) tries again.
@@ -55,14 +55,20 @@ class ReplyRecorder:
         if self._closed:
             raise RuntimeError(f"reply {self._message_id} is already finished")
         if not piece:
-            return
+            return False
         self._parts.append(piece)
         self._dirty = True
-        self.flush_if_due()
+        return self.flush_if_due()
 
     def flush_if_due(self) -> bool:
         """Write unsaved text if the interval has passed; True if it wrote."""
         if not self._dirty or self._clock() - self._last_write < self._interval:
+            return False
+        return self.flush()
+
+    def flush(self) -> bool:
+        """Write unsaved text now (a retry after a failed write); True if it wrote."""
+        if not self._dirty or self._closed:
             return False
         # Stamp before writing: a failing disk is then retried once per interval,
         # not once per token.

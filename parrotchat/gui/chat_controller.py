@@ -3,7 +3,10 @@
 The user's message is saved before the engine hears of it; the reply is saved as
 it grows (a `ReplyRecorder`, fed from the token signal on the GUI thread: a list
 append, and a store write at most once a second); whatever the engine does, what
-was written stays. Widgets never come here: the view listens to the signals.
+was written stays. When the disk refuses (full, removed), what is on screen stays:
+a reply that could not be saved is kept in memory and saved again every few
+seconds until it works, and a message that could not be saved goes back to the
+composer. Widgets never come here: the view listens to the signals.
 """
 
 from __future__ import annotations
@@ -23,10 +26,14 @@ from parrotchat.gui.engine_controller import EngineController
 from parrotchat.gui.model_controller import ModelController
 
 TITLE_LENGTH = 60
+SAVE_RETRY_MS = 3000  # how often replies the disk refused are tried again
+OPEN_MESSAGES = 100  # a chat opens with its newest messages; the view reads older ones
+BIG_MESSAGE = 256 * 1024  # characters: a message this long is handed on over a few turns
 
 
 def title_for(text: str) -> str:
-    line = " ".join(text.split())
+    # Only the start is read: split() over a 5 MB paste alone would take ~70 ms.
+    line = " ".join(text.lstrip()[: TITLE_LENGTH * 4].split())
     return (line[:TITLE_LENGTH] + ("…" if len(line) > TITLE_LENGTH else "")) or "New chat"
 
 
@@ -36,6 +43,7 @@ class _Reply:
     message_id: int
     recorder: ReplyRecorder
     req_id: int | None = None  # None: waiting for the model to load
+    left_out: int = 0  # older messages not even sent: they could not have fitted
     stopped: bool = False
     started: float = field(default=0.0)
 
@@ -57,6 +65,10 @@ class ChatController(QObject):
         contextUsage(int, int): tokens used by this chat, and the context size.
         settingsChanged(object): the open chat's ChatSettings.
         noticePosted(str): a short note for the status bar.
+        unsentText(str): a message the user sent that could not be saved; it goes back
+            to the composer so that nothing typed is lost.
+        storageRecovered(str): saving works again; the error shown under this title
+            (a storage failure) can go.
     """
 
     chatOpened = Signal(object)
@@ -72,6 +84,8 @@ class ChatController(QObject):
     contextUsage = Signal(int, int)
     settingsChanged = Signal(object)
     noticePosted = Signal(str)
+    unsentText = Signal(str)
+    storageRecovered = Signal(str)
 
     def __init__(
         self,
@@ -96,6 +110,11 @@ class ChatController(QObject):
         self._count_id: int | None = None
         self._flush_timer = QTimer(self)
         self._flush_timer.setInterval(1000)
+        # Finished replies the store refused: (recorder, status, stats), oldest first.
+        self._unsaved: list[tuple[ReplyRecorder, str, dict[str, Any]]] = []
+        self._failing_title: str | None = None  # the storage error on show, if any
+        self._save_timer = QTimer(self)
+        self._save_timer.setInterval(SAVE_RETRY_MS)
         self._connect_signals()
 
     def _engine_links(self) -> list[tuple[Any, Any]]:
@@ -114,6 +133,7 @@ class ChatController(QObject):
         for signal, slot in self._engine_links():
             signal.connect(slot)
         self._flush_timer.timeout.connect(self._flush_reply)
+        self._save_timer.timeout.connect(self._retry_saving)
 
     def detach(self) -> None:
         """Stop listening to the engine (the window closes; the engine may live on).
@@ -122,8 +142,11 @@ class ChatController(QObject):
         streaming as interrupted by the close.
         """
         self._flush_timer.stop()
+        self._save_timer.stop()
         for signal, slot in self._engine_links():
             signal.disconnect(slot)
+        with contextlib.suppress(StorageError):
+            self._save_unsaved()  # a last chance; what still fails is lost with the window
         open_replies = list(self._replies.values())
         if self._current is not None and self._current not in open_replies:
             open_replies.append(self._current)
@@ -163,7 +186,7 @@ class ChatController(QObject):
             self.contextUsage.emit(0, self._n_ctx())
             return
         try:
-            chat = self.store.get_chat(chat_id)
+            chat = self.store.get_chat_tail(chat_id, OPEN_MESSAGES)
         except StorageError as exc:
             self.errorOccurred.emit(self.tr("The chat could not be opened"), str(exc))
             return
@@ -221,31 +244,50 @@ class ChatController(QObject):
 
     def send(self, text: str) -> bool:
         """Save the user's message and start the reply; False if nothing was sent."""
-        if self._current is not None or not text.strip():
+        if self._current is not None or not text or text.isspace():  # strip() copies 5 MB
             return False
         try:
             chat_id = self._ensure_chat(text)
             message_id = self.store.add_message(chat_id, "user", text)
         except StorageError as exc:
-            self.errorOccurred.emit(self.tr("Your message could not be saved"), str(exc))
+            self._failing_title = title = self.tr("Your message could not be saved")
+            self.errorOccurred.emit(
+                title, self.tr("%1. Your text is back in the box below.").replace("%1", str(exc))
+            )
+            self.unsentText.emit(text)
             return False
+        self._saved()
         self.messageAdded.emit(
             Message(message_id, chat_id, "user", text, utc_now(), None, None, None, "complete")
         )
-        self._start_reply()
+        if len(text) > BIG_MESSAGE:
+            # Saving and showing a big message took this turn of the event loop; the
+            # reply starts in the next, its prompt goes out in the one after (reading
+            # 5 MB back and sending it to the engine): the window repaints in between.
+            QTimer.singleShot(1, lambda: self._start_reply_if_idle(chat_id))
+        else:
+            self._start_reply()
         return True
+
+    def _start_reply_if_idle(self, chat_id: int) -> None:
+        if self._current is None and self.chat_id == chat_id:
+            self._start_reply(defer_prompt=True)
 
     def regenerate(self) -> None:
         """Replace the last reply with a new one."""
         if self._current is not None or self.chat_id is None:
             return
-        chat = self.store.get_chat(self.chat_id)
-        if not chat.messages:
+        try:
+            chat = self.store.get_chat_tail(self.chat_id, 1)
+            if not chat.messages:
+                return
+            last = chat.messages[-1]
+            if last.role == "assistant":
+                self.store.delete_messages_from(chat.id, last.id)
+                self.messagesRemoved.emit(last.id)
+        except StorageError as exc:
+            self.errorOccurred.emit(self.tr("The reply could not be regenerated"), str(exc))
             return
-        last = chat.messages[-1]
-        if last.role == "assistant":
-            self.store.delete_messages_from(chat.id, last.id)
-            self.messagesRemoved.emit(last.id)
         self._start_reply()
 
     def edit_and_resend(self, message_id: int, text: str) -> bool:
@@ -256,6 +298,7 @@ class ChatController(QObject):
             self.store.delete_messages_from(self.chat_id, message_id)
         except StorageError as exc:
             self.errorOccurred.emit(self.tr("The message could not be changed"), str(exc))
+            self.unsentText.emit(text)
             return False
         self.messagesRemoved.emit(message_id)
         return self.send(text)
@@ -267,6 +310,9 @@ class ChatController(QObject):
             self.engine.reload()
         elif action == "reply":
             self.regenerate()
+        elif action == "save":
+            self._failing_title = None  # the banner is gone: a new failure shows it again
+            self._retry_saving()
 
     def stop(self) -> None:
         """Stop the reply at once on screen; the engine confirms with its final stats."""
@@ -279,12 +325,10 @@ class ChatController(QObject):
             self._end_current("complete", {"stop_reason": "cancelled"}, keep_recorder=True)
         else:  # still waiting for the model: nothing was generated
             self._waiting = None
-            reply.recorder.finish({"stop_reason": "cancelled"})
+            self._save_reply(reply.recorder, "complete", {"stop_reason": "cancelled"})
             self._end_current("complete", {"stop_reason": "cancelled"})
 
-    def _start_reply(self) -> None:
-        from parrotchat.conversation import engine_messages  # after start-up: it imports gguf
-
+    def _start_reply(self, defer_prompt: bool = False) -> None:
         assert self.chat_id is not None
         model = self.models.current
         if model is None or (self.engine.loaded is None and not self.engine.is_loading):
@@ -310,14 +354,40 @@ class ChatController(QObject):
         reply = _Reply(self.chat_id, message_id, ReplyRecorder(self.store, message_id))
         self._current = reply
         self._retry = None
+        # The window clears the last error for a new reply: a new failure is shown anew.
+        self._failing_title = None
         self.replyStarted.emit(message_id)
         self.busyChanged.emit(True)
         self._flush_timer.start()
         if self.engine.loaded is None:
             self._waiting = reply  # sent when the model is loaded
             return
-        chat = self.store.get_chat(self.chat_id)
+        if defer_prompt:
+            QTimer.singleShot(1, lambda: self._send_prompt(reply))
+        else:
+            self._send_prompt(reply)
+
+    def _send_prompt(self, reply: _Reply) -> None:
+        from parrotchat.conversation import engine_messages  # after start-up: it imports gguf
+
+        if reply is not self._current or reply.req_id is not None:
+            return  # stopped, or another chat opened, in between
+        try:
+            chat = self._prompt_chat(reply.chat_id)
+        except StorageError as exc:
+            self._fail_current(reply, str(exc))
+            return
+        reply.left_out = chat.older
         self._submit(reply, engine_messages(chat, self.chat_settings.system_prompt))
+
+    def _prompt_chat(self, chat_id: int) -> Chat:
+        """The chat as far back as can reach the model.
+
+        A message takes at least one token, so no more than n_ctx of the newest can
+        fit: a 100,000-message chat sends its last n_ctx, not 100,000 to fit in.
+        """
+        n_ctx = self._n_ctx() or self.settings.context_length
+        return self.store.get_chat_tail(chat_id, max(1, n_ctx))
 
     def _submit(self, reply: _Reply, messages: list[dict[str, str]]) -> None:
         from parrotchat.engine.protocol import ChatRequest
@@ -345,9 +415,12 @@ class ChatController(QObject):
         if reply is None or reply.stopped:
             return  # after Stop the screen and the store keep what was shown
         try:
-            reply.recorder.append(text)
+            wrote = reply.recorder.append(text)
         except StorageError as exc:
-            self.noticePosted.emit(str(exc))
+            self._reply_not_saved(exc)
+        else:
+            if wrote:
+                self._saved()
         if reply.chat_id == self.chat_id:
             self.replyChunk.emit(text)
 
@@ -356,10 +429,10 @@ class ChatController(QObject):
         reply = self._replies.pop(req_id, None)
         if reply is None:
             return
-        try:
-            reply.recorder.finish(stats)
-        except (StorageError, RuntimeError) as exc:
-            self.noticePosted.emit(str(exc))
+        if reply.left_out:
+            dropped = int(stats.get("dropped_messages") or 0) + reply.left_out
+            stats = {**stats, "dropped_messages": dropped}
+        self._save_reply(reply.recorder, "complete", dict(stats))
         if reply is self._current:
             self._end_current("complete", stats)
         else:
@@ -381,16 +454,13 @@ class ChatController(QObject):
 
     def _on_finished_cancelled(self, reply: _Reply) -> None:
         stats = {"stop_reason": "cancelled"}
-        reply.recorder.finish(stats)
+        self._save_reply(reply.recorder, "complete", dict(stats))
         if reply is self._current:
             self._end_current("complete", stats)
 
     def _fail_current(self, reply: _Reply, message: str, crashed: bool = False) -> None:
         status = "interrupted" if crashed else "error"
-        try:
-            reply.recorder.fail(message, status=status)
-        except (StorageError, RuntimeError) as exc:
-            self.noticePosted.emit(str(exc))
+        self._save_reply(reply.recorder, status, {"reason": message})
         if reply is self._current:
             self._end_current(status, {"reason": message})
         elif reply.stopped:
@@ -418,9 +488,74 @@ class ChatController(QObject):
     def _flush_reply(self) -> None:
         if self._current is not None:
             try:
-                self._current.recorder.flush_if_due()
+                wrote = self._current.recorder.flush_if_due()
             except StorageError as exc:
-                self.noticePosted.emit(str(exc))
+                self._reply_not_saved(exc)
+            else:
+                if wrote:
+                    self._saved()
+
+    # --- when the disk refuses ---------------------------------------------------------------
+
+    def _save_reply(self, recorder: ReplyRecorder, status: str, stats: dict[str, Any]) -> None:
+        """Save a reply whole; if the store refuses, keep it and try again until it works."""
+        try:
+            recorder.finish(stats, status=status)
+        except RuntimeError:
+            return  # already saved: the engine's last word raced a stop
+        except StorageError as exc:
+            self._unsaved.append((recorder, status, stats))
+            self._reply_not_saved(exc)
+            return
+        self._saved()
+
+    def _reply_not_saved(self, exc: StorageError) -> None:
+        """Say it once (not once per token), keep the text, retry on a timer and on Retry."""
+        self._retry = "save"
+        if not self._save_timer.isActive():
+            self._save_timer.start()
+        if self._failing_title is None:
+            self._failing_title = title = self.tr("The reply could not be saved")
+            detail = self.tr(
+                "%1. It stays on screen, and ParrotChat saves it as soon as it can "
+                "(Retry tries now)."
+            ).replace("%1", str(exc))
+            self.errorOccurred.emit(title, detail)
+
+    def _save_unsaved(self) -> None:
+        """Save the replies that waited; a StorageError leaves the rest waiting, in order."""
+        while self._unsaved:
+            recorder, status, stats = self._unsaved[0]
+            with contextlib.suppress(RuntimeError):
+                recorder.finish(stats, status=status)
+            self._unsaved.pop(0)
+
+    @Slot()
+    def _retry_saving(self) -> None:
+        try:
+            self._save_unsaved()
+            if self._current is not None:
+                self._current.recorder.flush()
+        except StorageError as exc:
+            self._reply_not_saved(exc)
+            return
+        self._saved()
+
+    def _saved(self) -> None:
+        """A write went through: save what waited, and take the storage error down."""
+        if self._failing_title is None and not self._unsaved:
+            return
+        try:
+            self._save_unsaved()
+        except StorageError:
+            return
+        self._save_timer.stop()
+        if self._retry == "save":
+            self._retry = None
+        title, self._failing_title = self._failing_title, None
+        if title is not None:
+            self.storageRecovered.emit(title)
+            self.noticePosted.emit(self.tr("Saving works again; what was on screen is saved."))
 
     @Slot(dict)
     def _on_model_loaded(self, _info: dict[str, Any]) -> None:
@@ -428,12 +563,18 @@ class ChatController(QObject):
 
         waiting, self._waiting = self._waiting, None
         if waiting is not None and waiting is self._current:
-            chat = self.store.get_chat(waiting.chat_id)
+            try:
+                chat = self._prompt_chat(waiting.chat_id)
+            except StorageError as exc:
+                self._fail_current(waiting, str(exc))
+                return
+            waiting.left_out = chat.older
             messages = engine_messages(chat, self.chat_settings.system_prompt)
             # The empty streaming message is skipped by engine_messages.
             self._submit(waiting, messages)
         elif self.chat_id is not None:
-            self._count_context(self.store.get_chat(self.chat_id))
+            with contextlib.suppress(StorageError):  # only the context meter would show it
+                self._count_context(self._prompt_chat(self.chat_id))
         else:
             self.contextUsage.emit(0, self._n_ctx())
 
@@ -442,7 +583,7 @@ class ChatController(QObject):
         self._retry = "load"
         waiting, self._waiting = self._waiting, None
         if waiting is not None and waiting is self._current:
-            waiting.recorder.fail(message)
+            self._save_reply(waiting.recorder, "error", {"reason": message})
             self._end_current("error", {"reason": message})
         self.errorOccurred.emit(self.tr("The model could not be loaded"), message)
 
@@ -450,7 +591,7 @@ class ChatController(QObject):
     def _on_load_cancelled(self) -> None:
         waiting, self._waiting = self._waiting, None
         if waiting is not None and waiting is self._current:
-            waiting.recorder.finish({"stop_reason": "cancelled"})
+            self._save_reply(waiting.recorder, "complete", {"stop_reason": "cancelled"})
             self._end_current("complete", {"stop_reason": "cancelled"})
 
     # --- context usage -------------------------------------------------------------------------
@@ -465,6 +606,8 @@ class ChatController(QObject):
             return
         from parrotchat.conversation import engine_messages
 
+        if chat.older:  # opened with its newest messages only: count what can be sent
+            chat = self._prompt_chat(chat.id)
         messages = engine_messages(chat, self.chat_settings.system_prompt)
         if not messages:
             self.contextUsage.emit(0, self._n_ctx())

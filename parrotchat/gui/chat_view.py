@@ -1,7 +1,9 @@
 """The open chat: its messages, the reply streaming in, lazily built and throttled.
 
 - Lazy: opening a chat builds widgets for its last PAGE messages only; scrolling
-  to the top builds the page before, keeping what the user looks at in place.
+  to the top builds the page before, keeping what the user looks at in place. A
+  long chat arrives as its newest messages only (`Chat.older` counts the rest);
+  the rest is read from `history` LOAD_PAGE messages at a time as it is reached.
 - Streaming: tokens are buffered and appended to the reply at most REFRESH_HZ
   times a second (one insert per frame, never a re-render of the message).
 - Auto-scroll follows the reply unless the user has scrolled up.
@@ -9,6 +11,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
@@ -16,9 +19,11 @@ from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QLabel, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
 
 from parrotchat.core.chat_records import Chat, Message, utc_now
+from parrotchat.core.errors import StorageError
 from parrotchat.gui.message_widget import MessageWidget
 
 PAGE = 15
+LOAD_PAGE = 100  # older messages read from the store at a time
 REFRESH_HZ = 30
 LOAD_MORE_PX = 40  # this close to the top, the page before is built
 FOLLOW_SLACK_PX = 8
@@ -57,7 +62,12 @@ class ChatView(QScrollArea):
         self._layout.addStretch(1)
         self.setWidget(self._container)
 
+        # Where older messages come from: (chat id, before message id, count) -> oldest first.
+        self.history: Callable[[int, int, int], list[Message]] | None = None
+        self._chat_id: int | None = None
         self._messages: list[Message] = []
+        self._unloaded = 0  # messages before _messages[0], still in the store
+        self._history_error: str | None = None
         self._first_built = 0  # index in _messages of the first message with a widget
         self._widgets: list[MessageWidget] = []
         self._streaming: MessageWidget | None = None
@@ -114,7 +124,10 @@ class ChatView(QScrollArea):
             self._layout.removeWidget(widget)
             widget.deleteLater()
         self._widgets = []
+        self._chat_id = chat.id if chat is not None else None
         self._messages = list(chat.messages) if chat is not None else []
+        self._unloaded = chat.older if chat is not None else 0
+        self._history_error = None
         self._first_built = len(self._messages)
         self._empty.setVisible(not self._messages)
         self._follow = True
@@ -130,19 +143,36 @@ class ChatView(QScrollArea):
     @property
     def hidden_older(self) -> int:
         """Messages above the built ones (built when scrolled to)."""
-        return self._first_built
+        return self._unloaded + self._first_built
+
+    def _load_earlier(self, count: int) -> None:
+        """Read older messages from the store until `count` are loaded but not built."""
+        if self._first_built >= count or not self._unloaded or not self._messages:
+            return
+        if self.history is None or self._chat_id is None:
+            return
+        try:
+            older = self.history(self._chat_id, self._messages[0].id, max(count, LOAD_PAGE))
+        except StorageError as exc:
+            self._history_error = str(exc)
+            return
+        self._history_error = None
+        self._messages[0:0] = older
+        self._first_built += len(older)
+        self._unloaded = max(0, self._unloaded - len(older)) if older else 0
 
     def _build_earlier(self, count: int) -> None:
+        self._load_earlier(count)
         start = max(0, self._first_built - count)
         new = [self._make_widget(m) for m in self._messages[start : self._first_built]]
         for offset, widget in enumerate(new):
             self._layout.insertWidget(self._message_index(offset), widget)
         self._widgets[0:0] = new
         self._first_built = start
-        self._older_hint.setText(
-            self.tr("Scroll up for %1 earlier messages").replace("%1", str(start)) if start else ""
-        )
-        self._older_hint.setVisible(start > 0)
+        hidden = self.hidden_older
+        more = self.tr("Scroll up for %1 earlier messages").replace("%1", f"{hidden:,}")
+        self._older_hint.setText((self._history_error or more) if hidden else "")
+        self._older_hint.setVisible(hidden > 0)
 
     def _message_index(self, offset: int) -> int:
         # Layout: older hint, empty state, messages..., stretch.
@@ -273,7 +303,7 @@ class ChatView(QScrollArea):
         bar = self.verticalScrollBar()
         self._keep_from_bottom = None
         self._follow = value >= bar.maximum() - FOLLOW_SLACK_PX
-        if value <= LOAD_MORE_PX and self._first_built > 0:
+        if value <= LOAD_MORE_PX and self.hidden_older > 0:
             self._keep_from_bottom = bar.maximum() - value
             self._build_earlier(PAGE)
             self._update_last_actions()

@@ -4,14 +4,20 @@ Input methods (Korean, Japanese, Chinese) compose a syllable in a "preedit"
 string before committing it to the text. While a preedit string is active, Enter
 belongs to the input method, never to Send; and Send commits a pending preedit
 first, so a message never goes out with its last syllable missing.
+
+A big paste (a 5 MB log) goes into the box PASTE_CHUNK characters per turn of the
+event loop, in one undo step: inserted at once it would freeze the window. The box
+is read-only until the last chunk is in, and anything that reads the text (Send)
+completes the paste first, so nothing is ever sent or lost half-pasted.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from pathlib import Path
 
 from PySide6.QtCore import QMimeData, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QGuiApplication, QInputMethodEvent, QKeyEvent
+from PySide6.QtGui import QGuiApplication, QInputMethodEvent, QKeyEvent, QTextCursor
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -24,6 +30,19 @@ from PySide6.QtWidgets import (
 )
 
 MAX_DROPPED_FILE = 2 * 1024 * 1024  # bytes of a dropped or pasted text file we insert
+PASTE_CHUNK = 256 * 1024  # characters of a big paste inserted per event-loop turn (~10 ms)
+
+
+def _chunks(text: str, size: int) -> deque[str]:
+    parts: deque[str] = deque()
+    start = 0
+    while start < len(text):
+        end = start + size
+        if text[end - 1 : end] == "\r":
+            end += 1  # keep a CR LF pair together: split, it would be two line breaks
+        parts.append(text[start:end])
+        start = end
+    return parts
 
 
 def read_text_file(path: Path) -> str | None:
@@ -59,6 +78,11 @@ class ComposerEdit(QPlainTextEdit):
         super().__init__(parent)
         self._preedit = ""
         self.setTabChangesFocus(True)
+        self._paste_rest: deque[str] = deque()
+        self._paste_cursor: QTextCursor | None = None
+        self._paste_timer = QTimer(self)
+        self._paste_timer.setInterval(0)
+        self._paste_timer.timeout.connect(self._paste_next)
 
     @property
     def composing(self) -> bool:
@@ -101,10 +125,54 @@ class ComposerEdit(QPlainTextEdit):
                     if text is not None:
                         texts.append(text)
             if texts:
-                self.insertPlainText("\n\n".join(texts))
+                self.insert_text("\n\n".join(texts))
                 return
         if source.hasText():
-            self.insertPlainText(source.text())
+            self.insert_text(source.text())
+
+    # --- big pastes ---------------------------------------------------------------------
+
+    @property
+    def pasting(self) -> bool:
+        """A big paste is still going in (the box is read-only meanwhile)."""
+        return bool(self._paste_rest)
+
+    def insert_text(self, text: str) -> None:
+        """Insert at the cursor (replacing the selection), a big text over a few turns."""
+        self.finish_paste()
+        if len(text) <= PASTE_CHUNK:
+            self.insertPlainText(text)
+            return
+        chunks = _chunks(text, PASTE_CHUNK)
+        cursor = self.textCursor()
+        cursor.beginEditBlock()
+        cursor.insertText(chunks.popleft())
+        cursor.endEditBlock()
+        self._paste_cursor = cursor
+        self._paste_rest = chunks
+        # Typed keys would land in the middle of the paste.
+        self.setReadOnly(True)
+        self._paste_timer.start()
+
+    def finish_paste(self) -> None:
+        """Insert what is left of a big paste now."""
+        while self._paste_rest:
+            self._paste_next()
+
+    @Slot()
+    def _paste_next(self) -> None:
+        cursor = self._paste_cursor
+        if not self._paste_rest or cursor is None:
+            return
+        cursor.joinPreviousEditBlock()  # one paste, one undo step
+        cursor.insertText(self._paste_rest.popleft())
+        cursor.endEditBlock()
+        if not self._paste_rest:
+            self._paste_timer.stop()
+            self._paste_cursor = None
+            self.setReadOnly(False)
+            self.setTextCursor(cursor)
+            self.ensureCursorVisible()
 
 
 class Composer(QWidget):
@@ -168,11 +236,19 @@ class Composer(QWidget):
 
     @property
     def text(self) -> str:
+        """All of it: a big paste still going in is completed first."""
+        self.edit.finish_paste()
         return self.edit.toPlainText()
 
     def set_text(self, text: str) -> None:
-        self.edit.setPlainText(text)
-        self.edit.moveCursor(self.edit.textCursor().MoveOperation.End)
+        if len(text) > PASTE_CHUNK:  # editing a 5 MB message: in chunks, like a paste
+            self.edit.finish_paste()
+            self.edit.clear()
+            self.edit.insert_text(text)
+        else:
+            self.edit.finish_paste()
+            self.edit.setPlainText(text)
+            self.edit.moveCursor(self.edit.textCursor().MoveOperation.End)
         self.edit.setFocus()
 
     def set_streaming(self, streaming: bool) -> None:
@@ -215,15 +291,28 @@ class Composer(QWidget):
         if self._streaming or self.edit.composing:
             return
         text = self.text
-        if not text.strip():
+        if not text or text.isspace():
             return
-        if self._editing is not None:
-            message_id, self._editing = self._editing, None
-            self.edit_bar.setVisible(False)
+        editing, self._editing = self._editing, None
+        self.edit_bar.setVisible(False)
+        if len(text) <= PASTE_CHUNK:
             self.edit.clear()
-            self.editSubmitted.emit(message_id, text)
+            self._hand_on(editing, text)
+            return
+        # Reading 5 MB out of the box took this turn of the event loop (~25 ms); emptying
+        # it takes the next, saving it the one after: the window repaints in between.
+        self.edit.setReadOnly(True)  # until it is empty: typed keys would be lost
+        QTimer.singleShot(1, lambda: self._clear_and_hand_on(editing, text))
+
+    def _clear_and_hand_on(self, editing: int | None, text: str) -> None:
+        self.edit.clear()
+        self.edit.setReadOnly(False)
+        QTimer.singleShot(1, lambda: self._hand_on(editing, text))
+
+    def _hand_on(self, editing: int | None, text: str) -> None:
+        if editing is not None:
+            self.editSubmitted.emit(editing, text)
         else:
-            self.edit.clear()
             self.sendRequested.emit(text)
 
     @Slot()

@@ -40,6 +40,7 @@ class ErrorBanner(QFrame):
         layout.addLayout(texts, 1)
         layout.addWidget(self.retry_button)
         layout.addWidget(self.dismiss_button)
+        self.sticky = False
         self.setVisible(False)
         self._connect_signals()
 
@@ -47,11 +48,19 @@ class ErrorBanner(QFrame):
         self.retry_button.clicked.connect(self._retry)
         self.dismiss_button.clicked.connect(self.hide)
 
-    def show_error(self, title: str, detail: str, can_retry: bool) -> None:
+    def show_error(self, title: str, detail: str, can_retry: bool, sticky: bool = False) -> None:
+        """`sticky`: stays until dismissed (start-up problems), not taken down by a model load."""
+        self.sticky = sticky
         self.title_label.setText(title)
         self.detail_label.setText(detail)
         self.retry_button.setVisible(can_retry)
         self.setVisible(True)
+
+    @Slot(str)
+    def withdraw(self, title: str) -> None:
+        """Hide the banner if it still shows this error (the problem went away)."""
+        if self.title_label.text() == title:
+            self.hide()
 
     @Slot()
     def _retry(self) -> None:

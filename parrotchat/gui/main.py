@@ -48,7 +48,8 @@ class WindowSession:
     chats: ChatController
     window: MainWindow
     owns_engine: bool = True
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # every note for the user at start
+    problems: list[str] = field(default_factory=list)  # those that need action: the banner
     _started: bool = False
     _closed: bool = False
 
@@ -65,28 +66,38 @@ class WindowSession:
     ) -> WindowSession:
         """Build the window and its controllers; `engine` may be shared (tests)."""
         paths.ensure()
-        store = ChatStore(paths.chats_db)
+        # A read-only disk still opens the window: the chats are read into memory.
+        store = ChatStore(paths.chats_db, memory_fallback=True)
         store.open()
-        notes = list(warnings or []) + list(store.warnings)
-        recovered = store.recover_interrupted()
+        problems = list(warnings or []) + list(store.warnings)
+        try:
+            recovered = store.recover_interrupted()
+        except StorageError as exc:  # a full disk: they are marked at the next start
+            recovered = 0
+            problems.append(str(exc))
+        owns_engine = engine is None
+        engine = engine or EngineController()
+        models = ModelController(engine, settings, paths.models_dir, requested=model)
+        chats = ChatController(store, engine, models, settings)
+        templates = TemplateLibrary(paths.user_templates_dir)
+        problems.extend(templates.problems)
+        notes = list(problems)
         if recovered:
             notes.append(
                 QCoreApplication.translate(
                     "WindowSession", "Replies cut off when ParrotChat last closed were kept: %1"
                 ).replace("%1", str(recovered))
             )
-        owns_engine = engine is None
-        engine = engine or EngineController()
-        models = ModelController(engine, settings, paths.models_dir, requested=model)
-        chats = ChatController(store, engine, models, settings)
-        templates = TemplateLibrary(paths.user_templates_dir)
-        notes.extend(templates.problems)
         lang = ui_lang or ui_language(settings.ui_language)
         window = MainWindow(chats, models, engine, templates, settings, lang)
         window.app_paths = paths
-        session = cls(paths, settings, store, engine, models, chats, window, owns_engine, notes)
+        session = cls(
+            paths, settings, store, engine, models, chats, window, owns_engine, notes, problems
+        )
         window.firstPainted.connect(session._schedule_start)
         window.settingsChanged.connect(session.save_settings)
+        chats.unsentText.connect(window.composer.set_text)
+        chats.storageRecovered.connect(window.banner.withdraw)
         return session
 
     def show(self) -> None:
@@ -97,8 +108,16 @@ class WindowSession:
             self.chats.open_chat(last)
         else:
             self.chats.open_chat(None)
+        # Problems go in the banner, which stays until dismissed: the status bar would
+        # show only the last of several, and only for seconds.
+        if self.problems:
+            title = QCoreApplication.translate("WindowSession", "ParrotChat found problems")
+            self.window.banner.show_error(
+                title, "\n".join(self.problems), can_retry=False, sticky=True
+            )
         for note in self.warnings:
-            self.window.notify(note)
+            if note not in self.problems:
+                self.window.notify(note)
         QTimer.singleShot(START_FALLBACK_MS, self.start)
 
     def _schedule_start(self) -> None:

@@ -108,6 +108,7 @@ class MainWindow(QMainWindow):
         self.chat_list = ChatListPanel()
         self.banner = ErrorBanner()
         self.chat_view = ChatView()
+        self.chat_view.history = chats.store.messages_before  # a long chat's older pages
         self.template_bar = TemplateBar(templates, ui_lang)
         self.composer = Composer()
         center = QWidget()
@@ -276,6 +277,8 @@ class MainWindow(QMainWindow):
 
     @Slot(int)
     def _reply_started(self, message_id: int) -> None:
+        if not self.banner.sticky:
+            self.banner.hide()  # a new reply is under way: the last one's error is history
         model = self.models.current.name if self.models.current else None
         self.chat_view.start_reply(message_id, model)
         if self.chats.chat_id is not None:
@@ -381,7 +384,7 @@ class MainWindow(QMainWindow):
     @Slot(dict)
     def _model_loaded(self, loaded: dict[str, Any]) -> None:
         self.model_picker.show_loaded(self.models.current, loaded)
-        if self.banner.isVisible() and self.chats.can_retry is False:
+        if self.banner.isVisible() and self.chats.can_retry is False and not self.banner.sticky:
             self.banner.hide()
 
     @Slot(str)
@@ -400,10 +403,17 @@ class MainWindow(QMainWindow):
 
     @Slot(str)
     def _engine_crashed(self, message: str) -> None:
-        self.notify(
-            self.tr("The engine stopped (%1); a new one was started.").replace(
-                "%1", message.rstrip(".")
-            )
+        if self.banner.isVisible() and message in self.banner.detail_label.text():
+            return  # the reply or the load it broke has said so already
+        # Between replies (counting a chat's tokens, say) a crash still needs to be
+        # seen: the model it was using is gone until it loads again.
+        then = (
+            self.tr("A new engine was started and is loading the model again.")
+            if self.engine.is_loading
+            else self.tr("A new engine was started; choose a model to load it again.")
+        )
+        self.banner.show_error(
+            self.tr("The engine stopped"), f"{message} {then}", self.chats.can_retry
         )
 
     @Slot(int)

@@ -32,6 +32,14 @@
         <translation>메시지를 저장할 수 없습니다</translation>
     </message>
     <message>
+        <source>%1. Your text is back in the box below.</source>
+        <translation>%1. 입력하신 글은 아래 입력창에 다시 넣어 두었습니다.</translation>
+    </message>
+    <message>
+        <source>The reply could not be regenerated</source>
+        <translation>답변을 다시 만들 수 없습니다</translation>
+    </message>
+    <message>
         <source>The message could not be changed</source>
         <translation>메시지를 바꿀 수 없습니다</translation>
     </message>
@@ -54,6 +62,14 @@
     <message>
         <source>The reply failed</source>
         <translation>답변을 만들지 못했습니다</translation>
+    </message>
+    <message>
+        <source>%1. It stays on screen, and ParrotChat saves it as soon as it can (Retry tries now).</source>
+        <translation>%1. 답변은 화면에 그대로 있으며, 저장할 수 있게 되는 즉시 저장합니다(다시 시도를 누르면 지금 저장합니다).</translation>
+    </message>
+    <message>
+        <source>Saving works again; what was on screen is saved.</source>
+        <translation>다시 저장할 수 있습니다. 화면에 있던 내용을 저장했습니다.</translation>
     </message>
     <message>
         <source>The model could not be loaded</source>
@@ -412,6 +428,21 @@ Translate and Summarize are one click away under the message box.</source>
     </message>
 </context>
 <context>
+    <name>FoldBar</name>
+    <message>
+        <source>Show more</source>
+        <translation>더 보기</translation>
+    </message>
+    <message>
+        <source>Show all</source>
+        <translation>모두 보기</translation>
+    </message>
+    <message>
+        <source>Long message: showing %1 of %2 characters.</source>
+        <translation>긴 메시지: %2자 중 %1자를 표시합니다.</translation>
+    </message>
+</context>
+<context>
     <name>LibraryTab</name>
     <message>
         <source>Name</source>
@@ -609,8 +640,16 @@ Translate and Summarize are one click away under the message box.</source>
         <translation>불러올 수 있는 모델이 없습니다</translation>
     </message>
     <message>
-        <source>The engine stopped (%1); a new one was started.</source>
-        <translation>엔진이 멈췄습니다(%1). 새 엔진을 시작했습니다.</translation>
+        <source>A new engine was started and is loading the model again.</source>
+        <translation>새 엔진을 시작했고 모델을 다시 불러오는 중입니다.</translation>
+    </message>
+    <message>
+        <source>A new engine was started; choose a model to load it again.</source>
+        <translation>새 엔진을 시작했습니다. 모델을 다시 선택해 불러오세요.</translation>
+    </message>
+    <message>
+        <source>The engine stopped</source>
+        <translation>엔진이 멈췄습니다</translation>
     </message>
     <message>
         <source>The chat could not be exported</source>
@@ -774,6 +813,10 @@ Chat with language models on your own computer.</source>
         <translation>네트워크</translation>
     </message>
     <message>
+        <source>None (public models only)</source>
+        <translation>없음(공개 모델만)</translation>
+    </message>
+    <message>
         <source>System proxy</source>
         <translation>시스템 프록시</translation>
     </message>
@@ -788,6 +831,10 @@ Chat with language models on your own computer.</source>
     <message>
         <source>Hub address</source>
         <translation>허브 주소</translation>
+    </message>
+    <message>
+        <source>Access token</source>
+        <translation>액세스 토큰</translation>
     </message>
     <message>
         <source>Proxy</source>
@@ -1030,6 +1077,10 @@ Chat with language models on your own computer.</source>
     <message>
         <source>Replies cut off when ParrotChat last closed were kept: %1</source>
         <translation>지난번 ParrotChat이 닫힐 때 끊긴 답변을 보존했습니다: %1개</translation>
+    </message>
+    <message>
+        <source>ParrotChat found problems</source>
+        <translation>ParrotChat에서 문제를 발견했습니다</translation>
     </message>
 </context>
 </TS>

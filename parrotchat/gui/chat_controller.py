@@ -6,7 +6,7 @@ append, and a store write at most once a second); whatever the engine does, what
 was written stays. When the disk refuses (full, removed), what is on screen stays:
 a reply that could not be saved is kept in memory and saved again every few
 seconds until it works, and a message that could not be saved goes back to the
-composer. Widgets never come here: the view listens to the signals.
+composer (reply_saver.py). Widgets never come here: the view listens to the signals.
 """
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ from parrotchat.core.settings import Settings
 from parrotchat.gui.chat_settings import ChatSettings
 from parrotchat.gui.engine_controller import EngineController
 from parrotchat.gui.model_controller import ModelController
+from parrotchat.gui.reply_saver import ReplySaver
 
 TITLE_LENGTH = 60
-SAVE_RETRY_MS = 3000  # how often replies the disk refused are tried again
 OPEN_MESSAGES = 100  # a chat opens with its newest messages; the view reads older ones
 BIG_MESSAGE = 256 * 1024  # characters: a message this long is handed on over a few turns
 
@@ -110,11 +110,7 @@ class ChatController(QObject):
         self._count_id: int | None = None
         self._flush_timer = QTimer(self)
         self._flush_timer.setInterval(1000)
-        # Finished replies the store refused: (recorder, status, stats), oldest first.
-        self._unsaved: list[tuple[ReplyRecorder, str, dict[str, Any]]] = []
-        self._failing_title: str | None = None  # the storage error on show, if any
-        self._save_timer = QTimer(self)
-        self._save_timer.setInterval(SAVE_RETRY_MS)
+        self.saver = ReplySaver(lambda: self._current.recorder if self._current else None, self)
         self._connect_signals()
 
     def _engine_links(self) -> list[tuple[Any, Any]]:
@@ -133,7 +129,8 @@ class ChatController(QObject):
         for signal, slot in self._engine_links():
             signal.connect(slot)
         self._flush_timer.timeout.connect(self._flush_reply)
-        self._save_timer.timeout.connect(self._retry_saving)
+        self.saver.failed.connect(self._save_failed)
+        self.saver.recovered.connect(self._save_recovered)
 
     def detach(self) -> None:
         """Stop listening to the engine (the window closes; the engine may live on).
@@ -142,11 +139,9 @@ class ChatController(QObject):
         streaming as interrupted by the close.
         """
         self._flush_timer.stop()
-        self._save_timer.stop()
         for signal, slot in self._engine_links():
             signal.disconnect(slot)
-        with contextlib.suppress(StorageError):
-            self._save_unsaved()  # a last chance; what still fails is lost with the window
+        self.saver.stop()
         open_replies = list(self._replies.values())
         if self._current is not None and self._current not in open_replies:
             open_replies.append(self._current)
@@ -250,13 +245,14 @@ class ChatController(QObject):
             chat_id = self._ensure_chat(text)
             message_id = self.store.add_message(chat_id, "user", text)
         except StorageError as exc:
-            self._failing_title = title = self.tr("Your message could not be saved")
+            title = self.tr("Your message could not be saved")
+            self.saver.note_shown(title)
             self.errorOccurred.emit(
                 title, self.tr("%1. Your text is back in the box below.").replace("%1", str(exc))
             )
             self.unsentText.emit(text)
             return False
-        self._saved()
+        self.saver.went_through()
         self.messageAdded.emit(
             Message(message_id, chat_id, "user", text, utc_now(), None, None, None, "complete")
         )
@@ -311,8 +307,8 @@ class ChatController(QObject):
         elif action == "reply":
             self.regenerate()
         elif action == "save":
-            self._failing_title = None  # the banner is gone: a new failure shows it again
-            self._retry_saving()
+            self.saver.note_shown(None)  # the banner is gone: a new failure shows it again
+            self.saver.retry()
 
     def stop(self) -> None:
         """Stop the reply at once on screen; the engine confirms with its final stats."""
@@ -325,7 +321,7 @@ class ChatController(QObject):
             self._end_current("complete", {"stop_reason": "cancelled"}, keep_recorder=True)
         else:  # still waiting for the model: nothing was generated
             self._waiting = None
-            self._save_reply(reply.recorder, "complete", {"stop_reason": "cancelled"})
+            self.saver.finish(reply.recorder, "complete", {"stop_reason": "cancelled"})
             self._end_current("complete", {"stop_reason": "cancelled"})
 
     def _start_reply(self, defer_prompt: bool = False) -> None:
@@ -355,7 +351,7 @@ class ChatController(QObject):
         self._current = reply
         self._retry = None
         # The window clears the last error for a new reply: a new failure is shown anew.
-        self._failing_title = None
+        self.saver.note_shown(None)
         self.replyStarted.emit(message_id)
         self.busyChanged.emit(True)
         self._flush_timer.start()
@@ -414,13 +410,7 @@ class ChatController(QObject):
         reply = self._replies.get(req_id)
         if reply is None or reply.stopped:
             return  # after Stop the screen and the store keep what was shown
-        try:
-            wrote = reply.recorder.append(text)
-        except StorageError as exc:
-            self._reply_not_saved(exc)
-        else:
-            if wrote:
-                self._saved()
+        self.saver.write(lambda: reply.recorder.append(text))
         if reply.chat_id == self.chat_id:
             self.replyChunk.emit(text)
 
@@ -432,7 +422,7 @@ class ChatController(QObject):
         if reply.left_out:
             dropped = int(stats.get("dropped_messages") or 0) + reply.left_out
             stats = {**stats, "dropped_messages": dropped}
-        self._save_reply(reply.recorder, "complete", dict(stats))
+        self.saver.finish(reply.recorder, "complete", dict(stats))
         if reply is self._current:
             self._end_current("complete", stats)
         else:
@@ -454,13 +444,13 @@ class ChatController(QObject):
 
     def _on_finished_cancelled(self, reply: _Reply) -> None:
         stats = {"stop_reason": "cancelled"}
-        self._save_reply(reply.recorder, "complete", dict(stats))
+        self.saver.finish(reply.recorder, "complete", dict(stats))
         if reply is self._current:
             self._end_current("complete", stats)
 
     def _fail_current(self, reply: _Reply, message: str, crashed: bool = False) -> None:
         status = "interrupted" if crashed else "error"
-        self._save_reply(reply.recorder, status, {"reason": message})
+        self.saver.finish(reply.recorder, status, {"reason": message})
         if reply is self._current:
             self._end_current(status, {"reason": message})
         elif reply.stopped:
@@ -487,91 +477,27 @@ class ChatController(QObject):
     @Slot()
     def _flush_reply(self) -> None:
         if self._current is not None:
-            try:
-                wrote = self._current.recorder.flush_if_due()
-            except StorageError as exc:
-                self._reply_not_saved(exc)
-            else:
-                if wrote:
-                    self._saved()
+            self.saver.write(self._current.recorder.flush_if_due)
 
     # --- when the disk refuses ---------------------------------------------------------------
 
-    def _save_reply(self, recorder: ReplyRecorder, status: str, stats: dict[str, Any]) -> None:
-        """Save a reply whole; if the store refuses, keep it and try again until it works."""
-        try:
-            recorder.finish(stats, status=status)
-        except RuntimeError:
-            return  # already saved: the engine's last word raced a stop
-        except StorageError as exc:
-            self._unsaved.append((recorder, status, stats))
-            self._reply_not_saved(exc)
-            return
-        self._saved()
-
-    def _reply_not_saved(self, exc: StorageError) -> None:
-        """Say it once (not once per token), keep the text, retry on a timer and on Retry."""
+    @Slot(str, str)
+    def _save_failed(self, title: str, detail: str) -> None:
         self._retry = "save"
-        if not self._save_timer.isActive():
-            self._save_timer.start()
-        if self._failing_title is None:
-            self._failing_title = title = self.tr("The reply could not be saved")
-            detail = self.tr(
-                "%1. It stays on screen, and ParrotChat saves it as soon as it can "
-                "(Retry tries now)."
-            ).replace("%1", str(exc))
-            self.errorOccurred.emit(title, detail)
+        self.errorOccurred.emit(title, detail)
 
-    def _save_unsaved(self) -> None:
-        """Save the replies that waited; a StorageError leaves the rest waiting, in order."""
-        while self._unsaved:
-            recorder, status, stats = self._unsaved[0]
-            with contextlib.suppress(RuntimeError):
-                recorder.finish(stats, status=status)
-            self._unsaved.pop(0)
-
-    @Slot()
-    def _retry_saving(self) -> None:
-        try:
-            self._save_unsaved()
-            if self._current is not None:
-                self._current.recorder.flush()
-        except StorageError as exc:
-            self._reply_not_saved(exc)
-            return
-        self._saved()
-
-    def _saved(self) -> None:
-        """A write went through: save what waited, and take the storage error down."""
-        if self._failing_title is None and not self._unsaved:
-            return
-        try:
-            self._save_unsaved()
-        except StorageError:
-            return
-        self._save_timer.stop()
+    @Slot(str)
+    def _save_recovered(self, title: str) -> None:
         if self._retry == "save":
             self._retry = None
-        title, self._failing_title = self._failing_title, None
-        if title is not None:
-            self.storageRecovered.emit(title)
-            self.noticePosted.emit(self.tr("Saving works again; what was on screen is saved."))
+        self.storageRecovered.emit(title)
+        self.noticePosted.emit(self.tr("Saving works again; what was on screen is saved."))
 
     @Slot(dict)
     def _on_model_loaded(self, _info: dict[str, Any]) -> None:
-        from parrotchat.conversation import engine_messages
-
         waiting, self._waiting = self._waiting, None
         if waiting is not None and waiting is self._current:
-            try:
-                chat = self._prompt_chat(waiting.chat_id)
-            except StorageError as exc:
-                self._fail_current(waiting, str(exc))
-                return
-            waiting.left_out = chat.older
-            messages = engine_messages(chat, self.chat_settings.system_prompt)
-            # The empty streaming message is skipped by engine_messages.
-            self._submit(waiting, messages)
+            self._send_prompt(waiting)
         elif self.chat_id is not None:
             with contextlib.suppress(StorageError):  # only the context meter would show it
                 self._count_context(self._prompt_chat(self.chat_id))
@@ -583,7 +509,7 @@ class ChatController(QObject):
         self._retry = "load"
         waiting, self._waiting = self._waiting, None
         if waiting is not None and waiting is self._current:
-            self._save_reply(waiting.recorder, "error", {"reason": message})
+            self.saver.finish(waiting.recorder, "error", {"reason": message})
             self._end_current("error", {"reason": message})
         self.errorOccurred.emit(self.tr("The model could not be loaded"), message)
 
@@ -591,7 +517,7 @@ class ChatController(QObject):
     def _on_load_cancelled(self) -> None:
         waiting, self._waiting = self._waiting, None
         if waiting is not None and waiting is self._current:
-            self._save_reply(waiting.recorder, "complete", {"stop_reason": "cancelled"})
+            self.saver.finish(waiting.recorder, "complete", {"stop_reason": "cancelled"})
             self._end_current("complete", {"stop_reason": "cancelled"})
 
     # --- context usage -------------------------------------------------------------------------

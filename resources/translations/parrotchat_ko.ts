@@ -64,10 +64,6 @@
         <translation>답변을 만들지 못했습니다</translation>
     </message>
     <message>
-        <source>%1. It stays on screen, and ParrotChat saves it as soon as it can (Retry tries now).</source>
-        <translation>%1. 답변은 화면에 그대로 있으며, 저장할 수 있게 되는 즉시 저장합니다(다시 시도를 누르면 지금 저장합니다).</translation>
-    </message>
-    <message>
         <source>Saving works again; what was on screen is saved.</source>
         <translation>다시 저장할 수 있습니다. 화면에 있던 내용을 저장했습니다.</translation>
     </message>
@@ -839,6 +835,17 @@ Chat with language models on your own computer.</source>
     <message>
         <source>Proxy</source>
         <translation>프록시</translation>
+    </message>
+</context>
+<context>
+    <name>ReplySaver</name>
+    <message>
+        <source>The reply could not be saved</source>
+        <translation>답변을 저장할 수 없습니다</translation>
+    </message>
+    <message>
+        <source>%1. It stays on screen, and ParrotChat saves it as soon as it can (Retry tries now).</source>
+        <translation>%1. 답변은 화면에 그대로 있으며, 저장할 수 있게 되는 즉시 저장합니다(다시 시도를 누르면 지금 저장합니다).</translation>
     </message>
 </context>
 <context>

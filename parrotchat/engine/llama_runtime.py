@@ -26,7 +26,6 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from types import FrameType
 from typing import Any
 
 import llama_cpp
@@ -34,13 +33,12 @@ import llama_cpp._internals as llama_internals
 import llama_cpp.llama_chat_format as chat_format_module
 
 from parrotchat.core.context_budget import fit_messages
-from parrotchat.core.errors import EngineError, NoChatTemplateError, TemplateError
+from parrotchat.core.errors import EngineError, NoChatTemplateError
 from parrotchat.core.sampling import SamplingParams
+from parrotchat.engine.chat_template import ChatTemplate
 from parrotchat.engine.protocol import ReplyStats
 from parrotchat.engine.state_cache import SavedState, StateCache, common_prefix
 from parrotchat.engine.text_stream import TextStream
-
-TEMPLATE_TIME_LIMIT_S = 2.0
 
 # Named formats a user may pick for a model that carries no chat template.
 NAMED_FORMATS: dict[str, Callable[..., Any]] = {
@@ -82,7 +80,13 @@ llama_cpp.llama_log_set(_log_callback, ctypes.c_void_p(0))
 
 
 def _last_log_error() -> str:
-    for line in reversed(_log_lines):
+    lines = list(_log_lines)
+    for line in reversed(lines):
+        # llama.cpp's reason ("... tensor 'blk.1.ffn_up.weight' not found"), not the
+        # generic "failed to load model" it logs after it.
+        if "error loading model: " in line:
+            return line.split("error loading model: ", 1)[1]
+    for line in reversed(lines):
         if "error" in line.lower() or "failed" in line.lower():
             return line
     return ""
@@ -108,8 +112,9 @@ def _load_hooks(progress: Callable[[float], bool]) -> Iterator[None]:
     The facade builds its model params from `llama_model_default_params()` with no
     way to pass a progress callback, so that one call is wrapped. It also compiles
     every chat template in the file at load time, and a broken or hostile template
-    would then fail the whole load: we render templates ourselves (bounded, below),
-    so during the load its formatter is replaced by one that compiles nothing.
+    would then fail the whole load: we render templates ourselves (bounded, in
+    chat_template.py), so during the load its formatter is replaced by one that
+    compiles nothing.
     """
     original_params = llama_cpp.llama_cpp.llama_model_default_params
     original_formatter = chat_format_module.Jinja2ChatFormatter
@@ -134,27 +139,6 @@ def _load_hooks(progress: Callable[[float], bool]) -> Iterator[None]:
     finally:
         setattr(llama_cpp.llama_cpp, "llama_model_default_params", original_params)  # noqa: B010
         setattr(chat_format_module, "Jinja2ChatFormatter", original_formatter)  # noqa: B010
-
-
-def _bounded(fn: Callable[[], Any], seconds: float, what: str) -> Any:
-    """Run `fn` but raise TemplateError if it runs past `seconds`.
-
-    A chat template is code from the model file. The sandbox stops attribute walks
-    and caps range(), but nested loops can still run for hours; a trace function on
-    each new Python frame (Jinja calls one per loop step) enforces the deadline.
-    """
-    deadline = time.monotonic() + seconds
-
-    def tracer(frame: FrameType, event: str, arg: Any) -> None:
-        if time.monotonic() > deadline:
-            raise TemplateError(f"{what} ran longer than {seconds:g} s and was stopped")
-
-    previous = sys.gettrace()
-    sys.settrace(tracer)
-    try:
-        return fn()
-    finally:
-        sys.settrace(previous)
 
 
 @dataclass
@@ -184,7 +168,7 @@ class LlamaRuntime:
         self.llm: llama_cpp.Llama | None = None
         self.info: LoadedInfo | None = None
         self.states = state_cache or StateCache()
-        self._formatter: Any = None
+        self._template: ChatTemplate | None = None
         self._vocab: Any = None
         self._eog: list[int] | None = None
         self._piece_buf = ctypes.create_string_buffer(256)
@@ -252,14 +236,12 @@ class LlamaRuntime:
         template = llm.metadata.get("tokenizer.chat_template") or None
         if template is not None:
             eos, bos = llm.token_eos(), llm.token_bos()
-            try:
-                self._formatter = chat_format_module.Jinja2ChatFormatter(
-                    template=template,
-                    eos_token=llm._model.token_get_text(eos) if eos != -1 else "",
-                    bos_token=llm._model.token_get_text(bos) if bos != -1 else "",
-                )
-            except Exception as exc:  # a template that does not compile: say so at chat time
-                self._formatter = _BrokenTemplate(_first_line(exc))
+            # One that does not compile still loads: render() says why, at chat time.
+            self._template = ChatTemplate(
+                template,
+                eos_token=llm._model.token_get_text(eos) if eos != -1 else "",
+                bos_token=llm._model.token_get_text(bos) if bos != -1 else "",
+            )
         self.info = LoadedInfo(
             path=path,
             n_ctx=llm.n_ctx(),
@@ -281,7 +263,7 @@ class LlamaRuntime:
             self.llm.close()
         self.llm = None
         self.info = None
-        self._formatter = None
+        self._template = None
         self.states.clear()
 
     # --- prompts ---
@@ -296,29 +278,17 @@ class LlamaRuntime:
         name = chat_format or (self.info.chat_format if self.info else None)
         if name is not None:
             result = NAMED_FORMATS[name](messages=list(messages))
-        elif self._formatter is not None:
-            formatter = self._formatter
-            try:
-                result = _bounded(
-                    lambda: formatter(messages=list(messages)),
-                    TEMPLATE_TIME_LIMIT_S,
-                    "The model's chat template",
-                )
-            except TemplateError:
-                raise
-            except Exception as exc:  # sandbox refusals, raise_exception(), type errors
-                raise TemplateError(
-                    f"The model's chat template failed: {_first_line(exc)}"
-                ) from exc
+            prompt: str = result.prompt
+            add_bos = not result.added_special
+        elif self._template is not None:
+            prompt = self._template.render(messages)  # bounded; raises TemplateError
+            add_bos = False  # the template writes its own BOS, as with llama-cpp-python's
         else:
             raise NoChatTemplateError(
                 f"Model {os.path.basename(llm.model_path)} has no chat template; choose a chat "
                 f"format for it ({', '.join(sorted(NAMED_FORMATS))})"
             )
-        prompt: str = result.prompt
-        return list(
-            llm.tokenize(prompt.encode("utf-8"), add_bos=not result.added_special, special=True)
-        )
+        return list(llm.tokenize(prompt.encode("utf-8"), add_bos=add_bos, special=True))
 
     def count(self, messages: Sequence[dict[str, str]], chat_format: str | None) -> int:
         return len(self.render(messages, chat_format))
@@ -509,21 +479,6 @@ class LlamaRuntime:
         if written == size:
             tokens = tuple(int(t) for t in llm.input_ids[: llm.n_tokens])
             self.states.put(SavedState(tokens=tokens, data=buf))
-
-
-class _BrokenTemplate:
-    """Stands in for a chat template that does not even compile."""
-
-    def __init__(self, reason: str) -> None:
-        self.reason = reason
-
-    def __call__(self, **kwargs: Any) -> Any:
-        raise TemplateError(f"The model's chat template is broken: {self.reason}")
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _default_threads() -> int:

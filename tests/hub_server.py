@@ -131,6 +131,13 @@ class Faults:
     wrong_size: dict[str, int] = field(default_factory=dict)  # claimed size
     ignore_range: set[str] = field(default_factory=set)
     release: threading.Event = field(default_factory=threading.Event)  # ends stalls
+    # A hostile server (tests/faults/test_hub_faults.py). The endless modes end only
+    # when the client hangs up or `release` is set (stop() sets it).
+    hostile: dict[str, str] = field(default_factory=dict)  # route -> one of HOSTILE_MODES
+    patch_listing: dict[str, dict[str, Any]] = field(default_factory=dict)  # file -> fields
+    extra_search: list[Any] = field(default_factory=list)  # raw items added to a search
+    chunked_extra: dict[str, int] = field(default_factory=dict)  # file -> bytes past its end
+    tick_s: float = 0.2  # pace of the trickles
 
 
 @dataclass
@@ -248,6 +255,10 @@ class _Handler(BaseHTTPRequestHandler):
         query = parse_qs(parts.query)
         rec = Recorded(self.command, path, query, {k.lower(): v for k, v in self.headers.items()})
         hub = self.hub
+        mode = hub.faults.hostile.get(_route_name(path))
+        if mode is not None:
+            hub.record(rec, None)
+            return self._hostile(mode)
         try:
             if path == "/api/models":
                 hub.record(rec, None)
@@ -324,7 +335,7 @@ class _Handler(BaseHTTPRequestHandler):
             if expand:
                 item = {k: v for k, v in item.items() if k in (*expand, "_id", "id")}
             items.append(item)
-        self._send_json(items)
+        self._send_json(items + self.hub.faults.extra_search)
 
     def _siblings(self, repo: HubRepo, blobs: bool) -> list[dict[str, Any]]:
         out = []
@@ -336,7 +347,7 @@ class _Handler(BaseHTTPRequestHandler):
                 if f.lfs:
                     pointer = len(f.pointer())
                     s["lfs"] = {"sha256": f.sha256, "size": size, "pointerSize": pointer}
-            out.append(s)
+            out.append(s | self.hub.faults.patch_listing.get(f.path, {}))
         return out
 
     def _info(self, repo_id: str, rev: str | None, query: dict[str, list[str]]) -> None:
@@ -394,7 +405,7 @@ class _Handler(BaseHTTPRequestHandler):
             if expand:
                 date = repo.last_modified
                 e["lastCommit"] = {"id": repo.commit, "title": "Upload", "date": date}
-            entries.append(e)
+            entries.append(e | self.hub.faults.patch_listing.get(f.path, {}))
         entries += [{"type": "directory", "oid": "0" * 40, "path": d} for d in sorted(dirs)]
         self._send_json(entries)
 
@@ -438,6 +449,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _bytes(self, f: HubFile, extra: dict[str, str] | None = None) -> None:
         faults = self.hub.faults
+        if f.path in faults.chunked_extra:
+            return self._chunked(f.read(0, f.size) + b"\0" * faults.chunked_extra[f.path])
         real_size = f.size
         claimed = faults.wrong_size.get(f.path, real_size)
         start, end = 0, real_size  # end exclusive
@@ -524,6 +537,62 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             with contextlib.suppress(OSError):
                 self.connection.shutdown(socket.SHUT_RDWR)
+
+    # --- a hostile server ------------------------------------------------------------------
+
+    def _chunked(self, body: bytes) -> None:
+        """The whole body, chunked (so no Content-Length says how long it is)."""
+        self.send_response(200)
+        self.send_header("Content-Type", "application/octet-stream")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        for i in range(0, len(body), _CHUNK):
+            piece = body[i : i + _CHUNK]
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+        self.wfile.write(b"0\r\n\r\n")
+        self.close_connection = True
+
+    def _hostile(self, mode: str) -> None:
+        """Answer in a way that never ends: headers a byte at a time, a body a byte at
+        a time, or an endless body as fast as the client reads it."""
+        faults = self.hub.faults
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            if mode == "trickle-headers":
+                self.wfile.write(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+                while not faults.release.wait(faults.tick_s):
+                    self.wfile.write(b"x")
+                    self.wfile.flush()
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            if mode == "trickle-body":
+                self.wfile.write(b"1\r\n[\r\n")
+                while not faults.release.wait(faults.tick_s):
+                    self.wfile.write(b"1\r\n \r\n")
+                    self.wfile.flush()
+            elif mode == "endless-body":
+                piece = b'{"id": "a/b", "rfilename": "x.gguf", "size": 1},' * 4096
+                self.wfile.write(b"1\r\n[\r\n")
+                while not faults.release.is_set():
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+            else:
+                raise ValueError(f"unknown hostile mode {mode!r}")
+
+
+HOSTILE_MODES = ("trickle-headers", "trickle-body", "endless-body")
+
+
+def _route_name(path: str) -> str:
+    """search, tree, info, resolve, cdn or other: what `Faults.hostile` is keyed by."""
+    if path == "/api/models":
+        return "search"
+    for name, pattern in (("tree", _TREE), ("info", _INFO), ("resolve", _RESOLVE), ("cdn", _CDN)):
+        if pattern.match(path):
+            return name
+    return "other"
 
 
 def _now() -> str:

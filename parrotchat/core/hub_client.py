@@ -19,13 +19,17 @@ per client (`HfApi(endpoint=..., token=...)`). Proxy: the `proxy` setting, else 
 system's (`HTTP(S)_PROXY`/`NO_PROXY`, and Windows/macOS proxy settings through
 `urllib.request.getproxies`); loopback addresses never go through a proxy.
 huggingface_hub passes `timeout=None` (no timeout) on some calls; a request hook fills
-in ours (connect 10 s, read 30 s) so a silent server cannot hang a search forever.
+in ours (connect 10 s, read 30 s) so a silent server cannot hang a search forever. A
+server that trickles instead (a byte now and then, each within the read timeout) is cut
+off when a whole minute brings less than 512 bytes a second (`Timeouts.min_rate`),
+headers or body, search or download; a search or listing answer is also bounded in
+size (64 MB) and time (2 minutes), so an endless one cannot fill the memory.
 
 Downloads: a Range GET of `{endpoint}/{repo}/resolve/{commit}/{path}` through that
 session, redirects followed by hand (at most 5) and only where
 `HubConfig.may_redirect_to` allows: the endpoint's host and its subdomains, huggingface.co's
 own *.hf.co CDN, and hosts a caller lists explicitly; never from https to http. The token
-never leaves the endpoint's host.
+never leaves the endpoint's origin (scheme, host and port).
 """
 
 from __future__ import annotations
@@ -34,15 +38,18 @@ import contextlib
 import os
 import re
 import socket
+import ssl
 import threading
+import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 from urllib.parse import quote, urljoin, urlsplit
 
+import httpcore2
 import httpx2
 from huggingface_hub import HfApi, get_session, hf_raise_for_status, set_client_factory
 from huggingface_hub.errors import (
@@ -100,9 +107,128 @@ _TRANSIENT_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
 class Timeouts:
     connect: float = 10.0
     read: float = 30.0
+    # Less than min_rate bytes a second over a whole window (while an answer is being
+    # read) ends the request: a trickle never trips the read timeout.
+    min_rate: float = 512.0
+    rate_window: float = 60.0
+    # A search or listing answer (JSON, never a download) beyond these is cut off.
+    answer_bytes: int = 64 * 2**20
+    answer_s: float = 120.0
 
     def as_httpx(self) -> httpx2.Timeout:
         return httpx2.Timeout(self.read, connect=self.connect, pool=self.connect)
+
+
+_DOWNLOAD = "parrotchat.download"  # request extension: a file's bytes, not a JSON answer
+
+
+class _TooSlow(httpcore2.ReadTimeout):
+    """A whole window passed with less than the minimum rate (httpx2 reports it as a
+    ReadTimeout, so it is transient: a download resumes)."""
+
+
+class _AnswerTooLarge(httpx2.HTTPError):
+    """A search or listing answer past its size or time bound."""
+
+
+class _RateGuardedStream(httpcore2.NetworkStream):
+    """A connection that fails a read once a window has brought too few bytes."""
+
+    def __init__(self, stream: httpcore2.NetworkStream, timeouts: Timeouts) -> None:
+        self._stream, self._timeouts = stream, timeouts
+        self._since: float | None = None
+        self._got = 0
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        if self._since is None:
+            self._since, self._got = time.monotonic(), 0
+        data = self._stream.read(max_bytes, timeout)
+        self._got += len(data)
+        elapsed = time.monotonic() - self._since
+        window, rate = self._timeouts.rate_window, self._timeouts.min_rate
+        if elapsed >= window:
+            if self._got < rate * elapsed:
+                raise _TooSlow(
+                    f"{self._got:,} bytes in {elapsed:.0f} s; the minimum is {rate:g} a second"
+                )
+            self._since, self._got = time.monotonic(), 0
+        return data
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._since = None  # a new request: its answer starts a fresh window
+        self._stream.write(buffer, timeout)
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore2.NetworkStream:
+        tls = self._stream.start_tls(ssl_context, server_hostname, timeout)
+        return _RateGuardedStream(tls, self._timeouts)
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._stream.get_extra_info(info)
+
+
+class _RateGuardedBackend(httpcore2.NetworkBackend):
+    def __init__(self, inner: httpcore2.NetworkBackend, timeouts: Timeouts) -> None:
+        self._inner, self._timeouts = inner, timeouts
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore2.NetworkStream:
+        stream = self._inner.connect_tcp(host, port, timeout, local_address, socket_options)
+        return _RateGuardedStream(stream, self._timeouts)
+
+    def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
+    ) -> httpcore2.NetworkStream:
+        stream = self._inner.connect_unix_socket(path, timeout, socket_options)
+        return _RateGuardedStream(stream, self._timeouts)
+
+    def sleep(self, seconds: float) -> None:
+        self._inner.sleep(seconds)
+
+
+class _BoundedAnswer(httpx2.SyncByteStream):
+    """The body of a search or listing answer, cut off past its size or time bound."""
+
+    def __init__(self, inner: httpx2.SyncByteStream, timeouts: Timeouts) -> None:
+        self._inner, self._timeouts = inner, timeouts
+
+    def __iter__(self) -> Iterator[bytes]:
+        limit, deadline = self._timeouts.answer_bytes, time.monotonic() + self._timeouts.answer_s
+        got = 0
+        for chunk in self._inner:
+            got += len(chunk)
+            if got > limit:
+                raise _AnswerTooLarge(f"its answer is larger than {limit // 2**20} MB")
+            if time.monotonic() > deadline:
+                raise _AnswerTooLarge(f"its answer took longer than {self._timeouts.answer_s:g} s")
+            yield chunk
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+def _guard_client(client: httpx2.Client, timeouts: Timeouts) -> None:
+    """Give every connection pool of `client` (the direct one and each proxy's) the
+    rate guard. httpx2 builds them itself; their network backend is swapped before any
+    connection exists. Skipped for a pool a newer httpcore2 lays out differently."""
+    for transport in (client._transport, *client._mounts.values()):
+        pool = getattr(transport, "_pool", None)
+        backend = getattr(pool, "_network_backend", None)
+        if isinstance(backend, httpcore2.NetworkBackend):
+            pool._network_backend = _RateGuardedBackend(backend, timeouts)  # type: ignore[union-attr]
 
 
 # --- the shared session: one per process, rebuilt when the proxy setting changes --------
@@ -148,16 +274,24 @@ def _make_client(proxy: str | None, timeouts: Timeouts) -> httpx2.Client:
         if current.get("read") is None or current.get("connect") is None:
             request.extensions = {**request.extensions, "timeout": default_timeout}
 
+    def bound_answer(response: httpx2.Response) -> None:
+        # Called before the body is read: a JSON answer is read through the bound.
+        download = response.request.extensions.get(_DOWNLOAD)
+        if not download and isinstance(response.stream, httpx2.SyncByteStream):
+            response.stream = _BoundedAnswer(response.stream, timeouts)
+
     mounts = {} if proxy else _system_proxy_mounts()
     mounts.update({f"all://{host}": None for host in _LOOPBACK})
-    return httpx2.Client(
+    client = httpx2.Client(
         proxy=proxy,
         mounts=mounts,
         trust_env=True,
         follow_redirects=True,
         timeout=timeouts.as_httpx(),
-        event_hooks={"request": [fill_timeouts]},
+        event_hooks={"request": [fill_timeouts], "response": [bound_answer]},
     )
+    _guard_client(client, timeouts)
+    return client
 
 
 def _session(config: HubConfig, timeouts: Timeouts) -> httpx2.Client:
@@ -199,6 +333,10 @@ def _status_reason(status: int, endpoint: str) -> tuple[str, bool]:
 
 def _network_reason(exc: Exception, endpoint: str, proxy: str | None = None) -> str:
     host = urlsplit(endpoint).netloc
+    if isinstance(exc.__cause__, _TooSlow):
+        return f"{host} is sending too slowly ({exc.__cause__})"
+    if isinstance(exc, _AnswerTooLarge):
+        return f"{host} sent too much: {exc}"
     if proxy and isinstance(exc, (httpx2.ConnectError, httpx2.ConnectTimeout)):
         return f"cannot reach {host} through the proxy {proxy} ({exc}); check Settings → Network"
     if isinstance(exc, httpx2.ProxyError):
@@ -214,7 +352,8 @@ def _network_reason(exc: Exception, endpoint: str, proxy: str | None = None) -> 
     return f"network error talking to {host} ({exc})"
 
 
-def _hub_error(subject: str, exc: Exception, config: HubConfig) -> HubError:
+def _hub_error(subject: str, exc: Exception, config: HubConfig, url: str | None = None) -> HubError:
+    """One line for `exc`; `url`: where the failing request went (after redirects)."""
     endpoint = config.endpoint
     if isinstance(exc, HubError):
         return exc
@@ -233,9 +372,9 @@ def _hub_error(subject: str, exc: Exception, config: HubConfig) -> HubError:
     if isinstance(exc, OfflineModeIsEnabled):
         return HubError(f"{subject}: huggingface_hub is in offline mode (HF_HUB_OFFLINE)")
     if isinstance(exc, httpx2.HTTPError):
-        reason = _network_reason(exc, endpoint, config.proxy)
+        reason = _network_reason(exc, url or endpoint, config.proxy)
         return HubError(f"{subject}: {reason}", transient=True)
-    if isinstance(exc, (ValueError, KeyError, TypeError)):  # a malformed answer
+    if isinstance(exc, (ValueError, KeyError, TypeError, AttributeError)):  # a malformed answer
         return HubError(f"{subject}: unexpected answer from {endpoint} ({exc!r})")
     raise exc
 
@@ -340,7 +479,8 @@ class HubClient:
             items = response.json()
             if not isinstance(items, list):
                 raise TypeError(f"expected a list of models, got {type(items).__name__}")
-            return [_summary(item) for item in items[:limit] if isinstance(item, dict)]
+            found = (_summary(item) for item in items[:limit] if isinstance(item, dict))
+            return [r for r in found if r is not None]
         except Exception as exc:  # every failure becomes one line
             raise _hub_error(subject, exc, config) from None
 
@@ -355,7 +495,7 @@ class HubClient:
             )
             commit = info.sha or revision or "main"
             files = [_sibling(s.rfilename, s.size, s.lfs, s.blob_id) for s in info.siblings or []]
-            ggufs = [f for f in files if f.path.lower().endswith(".gguf")]
+            ggufs = [f for f in files if _is_gguf(f)]
             if any(f.size < 0 or (f.sha256 is None and f.blob_id is None) for f in ggufs):
                 # A mirror that ignores ?blobs=true: the tree listing has sizes and LFS ids.
                 tree = api.list_repo_tree(repo_id, recursive=True, revision=commit)
@@ -366,7 +506,9 @@ class HubClient:
                 ]
         except Exception as exc:
             raise _hub_error(repo_id, exc, self._config) from None
-        choices, problems = group_choices(files)
+        unnamed = [f"a file without a proper name ({f.path!r})" for f in files if not _named(f)]
+        choices, problems = group_choices([f for f in files if _named(f)])
+        problems = [*unnamed, *problems]
         return RepoListing(repo_id, commit, tuple(choices), tuple(problems), _gguf(info.gguf))
 
     # --- downloads ------------------------------------------------------------------
@@ -386,6 +528,7 @@ class HubClient:
         config = self._config
         subject = f"{repo_id}: {path}"
         url = self.file_url(repo_id, revision, path)
+        origin = _origin(url)
         session = _session(config, self.timeouts)
         headers = self._headers(config)
         headers["Accept-Encoding"] = "identity"
@@ -397,7 +540,11 @@ class HubClient:
         try:
             for _hop in range(_MAX_HOPS + 1):
                 request = session.build_request(
-                    "GET", url, headers=headers, timeout=self.timeouts.as_httpx()
+                    "GET",
+                    url,
+                    headers=headers,
+                    timeout=self.timeouts.as_httpx(),
+                    extensions={_DOWNLOAD: True},
                 )
                 response = session.send(request, stream=True, follow_redirects=False)
                 etag = etag or _etag(response.headers.get("X-Linked-Etag"))
@@ -410,7 +557,7 @@ class HubClient:
                 response.close()
                 response = None
                 url = self._check_redirect(subject, url, target)
-                if (urlsplit(url).hostname or "").lower() != config.host:
+                if _origin(url) != origin:  # another port on the same host is another server
                     headers.pop("authorization", None)
                     headers.pop("Authorization", None)
             else:
@@ -423,7 +570,7 @@ class HubClient:
         except Exception as exc:
             if response is not None:
                 response.close()
-            raise _hub_error(subject, exc, config) from None
+            raise _hub_error(subject, exc, config, url) from None
         try:
             yield stream
         finally:
@@ -467,14 +614,14 @@ class HubClient:
             total = int(length) if length and length.isdigit() else None
         etag = etag or _etag(response.headers.get("ETag"))
         config = self._config
-        host = urlsplit(config.endpoint).netloc
+        host = urlsplit(url).netloc
 
         def chunks() -> Iterator[bytes]:
             try:
                 yield from response.iter_raw()
             except httpx2.HTTPError as exc:
                 raise HubError(
-                    f"{subject}: {_network_reason(exc, config.endpoint, config.proxy)}",
+                    f"{subject}: {_network_reason(exc, url, config.proxy)}",
                     transient=True,
                 ) from None
             except OSError as exc:
@@ -494,14 +641,20 @@ class HubClient:
 # --- from huggingface_hub's records to ours ----------------------------------------------
 
 
-def _sibling(path: str, size: int | None, lfs: Any, blob_id: str | None) -> RemoteFile:
+def _sibling(path: str, size: Any, lfs: Any, blob_id: Any) -> RemoteFile:
+    """One file of a listing; a size or checksum of the wrong type counts as missing."""
     sha = None
-    if lfs is not None:
+    if isinstance(lfs, dict):
         sha = str(lfs.get("sha256") or "").lower() or None
         size = lfs.get("size", size)
     if sha is not None and not _SHA256.match(sha):
         sha = None
-    return RemoteFile(path=path, size=size if size is not None else -1, sha256=sha, blob_id=blob_id)
+    return RemoteFile(
+        path=path,
+        size=size if _int_or_none(size) is not None else -1,
+        sha256=sha,
+        blob_id=blob_id if isinstance(blob_id, str) else None,
+    )
 
 
 def _gguf(data: Any) -> GgufSummary:
@@ -531,11 +684,30 @@ def _date(value: Any) -> datetime | None:
         return None
 
 
-def _summary(item: dict[str, Any]) -> RepoSummary:
-    """One entry of GET /api/models (the fields HfApi.list_models reads)."""
+def _named(f: RemoteFile) -> bool:
+    return isinstance(f.path, str)  # a hostile listing may give a number, or null
+
+
+def _is_gguf(f: RemoteFile) -> bool:
+    return _named(f) and f.path.lower().endswith(".gguf")
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
+    return parts.scheme, (parts.hostname or "").lower(), port
+
+
+def _summary(item: dict[str, Any]) -> RepoSummary | None:
+    """One entry of GET /api/models (the fields HfApi.list_models reads); None for one
+    whose id no hub would give (it would be printed as is: escape codes included)."""
     repo_id = item.get("id") or item.get("modelId")
     if not isinstance(repo_id, str):
-        raise TypeError("a search result without an id")
+        return None
+    try:
+        check_repo_id(repo_id)
+    except HubError:
+        return None
     tags = item.get("tags")
     trending = item.get("trendingScore")
     author = item.get("author")

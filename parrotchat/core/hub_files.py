@@ -10,6 +10,7 @@ listing keeps the names it refused in `problems` instead of offering them.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -33,6 +34,10 @@ _QUANT = re.compile(
     re.IGNORECASE,
 )
 _QUANT_ALIASES = {"FP16": "F16", "FP32": "F32"}
+# Surrogates cannot be written as file names at all; format characters (right-to-left
+# overrides, zero-width spaces, BOMs) and line separators make a name read as another.
+_UNPRINTABLE = frozenset({"Cc", "Cs", "Cf", "Zl", "Zp"})
+_MAX_NAME_BYTES = 200  # file systems allow 255 per name; ".part.json" is added to it
 
 
 def check_repo_id(repo_id: str) -> str:
@@ -57,6 +62,8 @@ def check_repo_path(path: str) -> str:
         raise refuse("empty or too long")
     if any(ord(c) < 32 or ord(c) == 127 for c in path):
         raise refuse("it contains control characters")
+    if any(unicodedata.category(c) in _UNPRINTABLE for c in path):
+        raise refuse("it contains invisible, text-direction or unencodable characters")
     if "\\" in path:
         raise refuse("it contains a backslash")
     if path.startswith("/") or re.match(r"^[A-Za-z]:", path):
@@ -69,8 +76,13 @@ def check_repo_path(path: str) -> str:
         raise refuse("it contains characters that are not allowed in file names")
     if name.startswith("."):
         raise refuse("it is a hidden file")
-    if name.split(".")[0].upper() in _WINDOWS_RESERVED:
+    if any(len(s.encode("utf-8")) > _MAX_NAME_BYTES for s in segments):
+        raise refuse(f"a name in it is longer than {_MAX_NAME_BYTES} bytes")
+    # Each folder becomes a folder of the partial download: the same rules as names.
+    if any(s.split(".")[0].upper() in _WINDOWS_RESERVED for s in segments):
         raise refuse("it is a reserved device name on Windows")
+    if any(s.endswith((".", " ")) for s in segments):
+        raise refuse("a name in it ends with a dot or a space, which Windows drops")
     return path
 
 
@@ -186,6 +198,11 @@ class RepoListing:
         if hits:
             names = ", ".join(c.key for c in hits)
             raise HubError(f"{self.repo_id}: {what} matches several files ({names}); use --file")
+        if file is not None:  # a name the listing refused: say why, not just "no file"
+            shown = f"'{file.encode('unicode_escape').decode('ascii')[:200]}'"
+            for problem in self.problems:
+                if shown in problem:
+                    raise HubError(f"{self.repo_id}: {problem}")
         have = ", ".join(c.name for c in self.choices) or "none"
         raise HubError(f"{self.repo_id}: no GGUF {what} (available: {have})")
 

@@ -26,7 +26,8 @@ class Stopped(Exception):
 
 class _Watch:
     """Stops the running Python code once it passes `seconds` or has made this process
-    `memory` bytes larger: `check()` raises Stopped (once) from inside that code.
+    `memory` bytes larger: `check()` raises Stopped from inside that code, and again at
+    every later check until the render is over.
 
     On POSIX, in the main thread, a CPU-time interval timer (SIGPROF, every 5 ms) calls
     `check()` from a signal handler, which costs nothing between ticks. Elsewhere (on
@@ -41,20 +42,26 @@ class _Watch:
         self._process = psutil.Process()
         self._ceiling = self._process.memory_info().rss + memory
         self._next_sample = 0.0
-        self.done = self.fired = False
+        self.done = False
+        self.fired: str | None = None  # why it was stopped
 
     def check(self) -> None:
-        if self.done or self.fired:
+        # Raised again on every check until the render is over, not once: an exception
+        # raised inside a gc callback, a __del__ or a weakref callback is swallowed by
+        # Python, and a render stopped only once would then run on unbounded.
+        if self.done:
             return
+        if self.fired is not None:
+            raise Stopped(self.fired)
         now = time.monotonic()
         if now > self.deadline:
-            self.fired = True
-            raise Stopped(f"it ran longer than {round(self.seconds, 1):g} s")
+            self.fired = f"it ran longer than {round(self.seconds, 1):g} s"
+            raise Stopped(self.fired)
         if now >= self._next_sample:
             self._next_sample = now + _MEMORY_SAMPLE_S
             if self._process.memory_info().rss > self._ceiling:
-                self.fired = True
-                raise Stopped(f"it used more than {self.memory // 2**20} MB of memory")
+                self.fired = f"it used more than {self.memory // 2**20} MB of memory"
+                raise Stopped(self.fired)
 
 
 _ticking: _Watch | None = None  # the watch the SIGPROF handler serves
@@ -90,12 +97,14 @@ def watched(seconds: float, memory: int) -> Iterator[None]:
         try:
             yield
         finally:
-            try:
-                watch.done = True  # a tick may still raise once before this line
-            finally:
-                watch.done = True
-                signal.setitimer(signal.ITIMER_PROF, 0, 0)
-                _ticking = None
+            while True:
+                try:  # a tick may still raise here until `done` is set: then try again
+                    watch.done = True
+                    signal.setitimer(signal.ITIMER_PROF, 0, 0)
+                    _ticking = None
+                    break
+                except Stopped:
+                    continue
         return
 
     def tracer(frame: FrameType, event: str, arg: Any) -> None:

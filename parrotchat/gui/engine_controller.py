@@ -72,6 +72,7 @@ class EngineController(QObject):
         self._chats: set[int] = set()
         self._counts: set[int] = set()
         self._last_crash = 0.0
+        self.crashes = 0  # engine processes that died on their own or were killed
         self._shut_down = False
         self._cancel_timer = QTimer(self)
         self._cancel_timer.setSingleShot(True)
@@ -254,6 +255,7 @@ class EngineController(QObject):
             self._counts.discard(req_id)
 
     def _on_crash(self, message: str) -> None:
+        self.crashes += 1  # first: what the signals below report belongs to this crash
         self._ready = False
         self.loaded = None
         on_purpose = self._killed_on_purpose

@@ -88,6 +88,7 @@ class MainWindow(QMainWindow):
         self.chats = chats
         self.models = models
         self.engine = engine
+        self._error_after_crash = -1  # engine.crashes when the banner last showed an error
         self.templates = templates
         self.settings = settings
         self.ui_lang = ui_lang
@@ -296,6 +297,7 @@ class MainWindow(QMainWindow):
 
     @Slot(str, str)
     def _show_error(self, title: str, detail: str) -> None:
+        self._error_after_crash = self.engine.crashes
         self.banner.show_error(title, detail, self.chats.can_retry)
 
     @Slot(str)
@@ -403,8 +405,8 @@ class MainWindow(QMainWindow):
 
     @Slot(str)
     def _engine_crashed(self, message: str) -> None:
-        if self.banner.isVisible() and message in self.banner.detail_label.text():
-            return  # the reply or the load it broke has said so already
+        if self.banner.isVisible() and self._error_after_crash == self.engine.crashes:
+            return  # the reply or the load this crash broke has said so already
         # Between replies (counting a chat's tokens, say) a crash still needs to be
         # seen: the model it was using is gone until it loads again.
         then = (

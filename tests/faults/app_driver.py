@@ -15,7 +15,7 @@ same clock in every process on Linux):
     {"ev": "screen", "message": M, "text": T}          what the streaming reply shows (every 50 ms)
     {"ev": "ended", "message": M, "status": S, "text": T}
     {"ev": "crashed", "message": why}                  the engine process died
-    {"ev": "banner", "title": T, "detail": D}          the error banner came up
+    {"ev": "banner", "title": T, "detail": D}          the error banner was shown
 
 The "user" sends a new message whenever the app is idle, and after a crash asks
 for the model again (as the model picker would) if no reload is under way.
@@ -62,7 +62,15 @@ class User:
         engine.modelLoaded.connect(lambda _info: emit("ready", engine_pid=engine.client.pid))
         engine.engineCrashed.connect(lambda why: emit("crashed", message=why))
         chats.replyEnded.connect(self._ended)
-        window.banner.retryRequested.connect(lambda: None)
+        # Every time the banner is shown, even with the same title as the last time and
+        # even if a new reply takes it down again within one screen sample.
+        show_error = window.banner.show_error
+
+        def shown(title: str, detail: str, *args: Any, **kwargs: Any) -> None:
+            emit("banner", title=title, detail=detail)
+            show_error(title, detail, *args, **kwargs)
+
+        window.banner.show_error = shown  # type: ignore[method-assign]
         self.screen = QTimer()
         self.screen.setInterval(SCREEN_MS)
         self.screen.timeout.connect(self._watch)
@@ -71,7 +79,6 @@ class User:
         self.act.setInterval(USER_PAUSE_MS)
         self.act.timeout.connect(self._act)
         self.act.start()
-        self._banner_seen = ""
 
     def _ended(self, message_id: int, status: str, _stats: dict[str, Any]) -> None:
         widgets = self.session.window.chat_view.message_widgets
@@ -83,11 +90,6 @@ class User:
         widget = window.chat_view.streaming_widget
         if widget is not None:
             emit("screen", message=widget.message_id, text=widget.text)
-        banner = window.banner
-        shown = banner.title_label.text() if banner.isVisible() else ""
-        if shown and shown != self._banner_seen:
-            emit("banner", title=shown, detail=banner.detail_label.text())
-        self._banner_seen = shown
 
     def _act(self) -> None:
         session = self.session

@@ -51,7 +51,8 @@ def write_aborting_model(path: Path) -> Path:
 
 
 def _engines() -> list[psutil.Process]:
-    """Live engine processes started by this test process (zombies are already gone)."""
+    """Live engine processes of this test process (zombies are already gone), including
+    the session's shared engine when other tests started it."""
     out = []
     for child in psutil.Process().children(recursive=True):
         try:
@@ -88,6 +89,7 @@ def _cycles(session: WindowSession, qtbot: QtBot, bad: ModelInfo, good: ModelInf
     engine.engineCrashed.connect(crashes.append)
     rss: list[float] = []
     pids: set[int] = set()
+    others = {p.pid for p in _engines()} - {engine.client.pid}
     for cycle in range(CYCLES):
         models.choose(bad, remember=False)
         pids.add(engine.client.pid or 0)
@@ -116,8 +118,8 @@ def _cycles(session: WindowSession, qtbot: QtBot, bad: ModelInfo, good: ModelInf
         last = session.store.get_chat(chats.chat_id or 0).messages[-1]
         assert last.status == "complete" and last.content, last
         assert not window.banner.isVisible()
-        live = _engines()
-        assert len(live) == 1, f"cycle {cycle}: engine processes alive: {live}"
+        live = [p.pid for p in _engines() if p.pid not in others]
+        assert live == [engine.client.pid], f"cycle {cycle}: engine processes alive: {live}"
         rss.append(psutil.Process().memory_info().rss / 2**20)
     warm = rss[len(rss) // 4 :]
     growth = warm[-1] - warm[0]

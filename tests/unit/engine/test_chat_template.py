@@ -247,3 +247,22 @@ def test_a_render_after_a_refused_one_works_and_nothing_is_left_running() -> Non
     assert template.render(HI) == "<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n"
     if TICKS:
         assert signal.getsignal(signal.SIGPROF) is not signal.SIG_DFL  # idle, never default
+
+
+@pytest.mark.timeout(20)
+def test_a_stop_swallowed_by_python_is_raised_again() -> None:
+    """Python drops exceptions raised in gc callbacks, __del__ and weakref callbacks; a
+    watchdog tick landing there must not be the render's only stop (it hung 300 s)."""
+    from parrotchat.engine.template_watch import Stopped, watched
+
+    stops = 0
+    with pytest.raises(Stopped), watched(0.05, 2**40):
+        while True:
+            try:
+                while True:
+                    sum(range(1000))
+            except Stopped:
+                stops += 1
+                if stops == 2:
+                    raise  # the second one: the first was "swallowed" above
+    assert stops == 2

@@ -19,6 +19,7 @@ import errno
 import os
 import stat
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -130,7 +131,34 @@ class _Walker:
         self.pos += n
 
     def skip_strings(self, n: int, key: str) -> None:
-        """Walk `n` length-prefixed strings (the hot loop: ~100k per tokenizer).
+        """Walk `n` length-prefixed strings (the hot loop: ~100k per tokenizer)."""
+        self._walk_strings(n, key, None)
+
+    def unique_strings(self, n: int, key: str) -> None:
+        """`skip_strings` for the vocabulary, which must not repeat a token: llama.cpp
+        maps each token to its id and aborts the process (GGML_ASSERT) on a repeat
+        instead of failing the load."""
+        tokens: list[bytes] = []
+        self._walk_strings(n, key, tokens.append)
+        # The whole-list checks run in C; the loop below only when one of them trips.
+        distinct = set(tokens)
+        if len(distinct) == n and b"" not in distinct and b"\0" not in b"\1".join(tokens):
+            return
+        # llama.cpp reads a token as a C string (up to its first NUL) and names an empty
+        # one "[EMPTY_<id>]": tokens that differ only after a NUL are the same to it.
+        seen: dict[bytes, int] = {}
+        for i, raw in enumerate(tokens):
+            token = raw.split(b"\0", 1)[0] or b"[EMPTY_%d]" % i
+            first = seen.setdefault(token, i)
+            if first != i:
+                shown = quoted(token.decode("utf-8", "replace"))
+                raise self.fail(
+                    f"corrupt vocabulary: token #{i:,} {shown} repeats token #{first:,} "
+                    f"in {quoted(key)}"
+                )
+
+    def _walk_strings(self, n: int, key: str, keep: Callable[[bytes], None] | None) -> None:
+        """Walk `n` length-prefixed strings, handing each to `keep` if given.
 
         The lengths are read from blocks in memory: one read and one seek per string
         took 0.1 s for a 49k-token vocabulary, as long as downloading the model.
@@ -149,55 +177,15 @@ class _Walker:
                     f"truncated or corrupt: string {i:,} of {quoted(key)} at byte {pos:,} "
                     f"runs past the end of the file ({size:,} bytes)"
                 )
+            if keep is not None:
+                if off + 8 + length > len(buf):  # the string crosses the block's end
+                    f.seek(pos)
+                    buf, off = f.read(max(_SKIP_BLOCK, 8 + length)), 0
+                keep(buf[off + 8 : off + 8 + length])
             pos += 8 + length
             off += 8 + length
         f.seek(pos)
         self.pos = pos
-
-    def unique_strings(self, n: int, key: str) -> None:
-        """`skip_strings` for the vocabulary, which must not repeat a token: llama.cpp
-        maps each token to its id and aborts the process (GGML_ASSERT) on a repeat
-        instead of failing the load."""
-        f, unpack_from, size, pos = self.f, _U64.unpack_from, self.size, self.pos
-        buf, off = b"", 0
-        tokens: list[bytes] = []
-        keep = tokens.append
-        for i in range(n):
-            if off + 8 > len(buf):
-                f.seek(pos)
-                buf, off = f.read(_SKIP_BLOCK), 0
-            length = unpack_from(buf, off)[0] if off + 8 <= len(buf) and pos + 8 <= size else -1
-            if length < 0 or length > MAX_STRING_BYTES or pos + 8 + length > size:
-                self.pos = pos
-                f.seek(pos)
-                raise self.fail(
-                    f"truncated or corrupt: string {i:,} of {quoted(key)} at byte {pos:,} "
-                    f"runs past the end of the file ({size:,} bytes)"
-                )
-            if off + 8 + length > len(buf):  # the token crosses the block's end
-                f.seek(pos)
-                buf, off = f.read(max(_SKIP_BLOCK, 8 + length)), 0
-            keep(buf[off + 8 : off + 8 + length])
-            pos += 8 + length
-            off += 8 + length
-        f.seek(pos)
-        self.pos = pos
-        # The whole-list checks run in C; the loop below only when one of them trips.
-        distinct = set(tokens)
-        if len(distinct) == n and b"" not in distinct and b"\0" not in b"\1".join(tokens):
-            return
-        # llama.cpp reads a token as a C string (up to its first NUL) and names an empty
-        # one "[EMPTY_<id>]": tokens that differ only after a NUL are the same to it.
-        seen: dict[bytes, int] = {}
-        for i, raw in enumerate(tokens):
-            token = raw.split(b"\0", 1)[0] or b"[EMPTY_%d]" % i
-            first = seen.setdefault(token, i)
-            if first != i:
-                shown = quoted(token.decode("utf-8", "replace"))
-                raise self.fail(
-                    f"corrupt vocabulary: token #{i:,} {shown} repeats token #{first:,} "
-                    f"in {quoted(key)}"
-                )
 
     def u32(self, what: str) -> int:
         return int(_U32.unpack(self.read(4, what))[0])

@@ -21,6 +21,7 @@ import psutil
 import pytest
 from gguf_factory import write_tiny_llama
 from gui_helpers import fast_settings
+from processes import live_engines
 from pytestqt.qtbot import QtBot
 
 from parrotchat.core.model_info import ModelInfo, validate_model_file
@@ -50,20 +51,6 @@ def write_aborting_model(path: Path) -> Path:
         return write_tiny_llama(path, name="aborts")
 
 
-def _engines() -> list[psutil.Process]:
-    """Live engine processes of this test process (zombies are already gone), including
-    the session's shared engine when other tests started it."""
-    out = []
-    for child in psutil.Process().children(recursive=True):
-        try:
-            alive = child.status() != psutil.STATUS_ZOMBIE
-            if alive and "spawn_main" in " ".join(child.cmdline()):
-                out.append(child)
-        except psutil.NoSuchProcess:
-            pass
-    return out
-
-
 @pytest.mark.slow
 @pytest.mark.timeout(600)
 def test_llama_cpp_aborting_twenty_times(qtbot: QtBot, tmp_path: Path, starter_model: Path) -> None:
@@ -89,7 +76,7 @@ def _cycles(session: WindowSession, qtbot: QtBot, bad: ModelInfo, good: ModelInf
     engine.engineCrashed.connect(crashes.append)
     rss: list[float] = []
     pids: set[int] = set()
-    others = {p.pid for p in _engines()} - {engine.client.pid}
+    others = {p.pid for p in live_engines()} - {engine.client.pid}
     for cycle in range(CYCLES):
         models.choose(bad, remember=False)
         pids.add(engine.client.pid or 0)
@@ -118,7 +105,7 @@ def _cycles(session: WindowSession, qtbot: QtBot, bad: ModelInfo, good: ModelInf
         last = session.store.get_chat(chats.chat_id or 0).messages[-1]
         assert last.status == "complete" and last.content, last
         assert not window.banner.isVisible()
-        live = [p.pid for p in _engines() if p.pid not in others]
+        live = [p.pid for p in live_engines() if p.pid not in others]
         assert live == [engine.client.pid], f"cycle {cycle}: engine processes alive: {live}"
         rss.append(psutil.Process().memory_info().rss / 2**20)
     warm = rss[len(rss) // 4 :]

@@ -27,6 +27,7 @@ from typing import Any
 
 import psutil
 import pytest
+from processes import live_engines
 
 from parrotchat.core.paths import AppPaths
 
@@ -248,23 +249,12 @@ def _after_recovery(
 ) -> None:
     """After a crash and a new load: one engine, a sound store, the partial reply kept."""
     assert driver.proc.poll() is None, "the app died with its engine"
-    engines = _children(app.pid)
+    engines = live_engines(app.pid)
     assert len(engines) <= 1, f"engine processes alive: {engines}"
     check, messages = _read_db(db)
     assert check == "ok"
     _check_reply(driver.events()[: seen + 1], kill_t, messages, tally)
     rss.append(app.memory_info().rss / 2**20)
-
-
-def _children(pid: int) -> list[psutil.Process]:
-    out = []
-    for child in psutil.Process(pid).children(recursive=True):
-        try:
-            if child.status() != psutil.STATUS_ZOMBIE and "spawn_main" in " ".join(child.cmdline()):
-                out.append(child)
-        except psutil.NoSuchProcess:
-            pass
-    return out
 
 
 @pytest.mark.slow

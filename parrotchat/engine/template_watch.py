@@ -67,9 +67,31 @@ class _Watch:
 _ticking: _Watch | None = None  # the watch the SIGPROF handler serves
 
 
+# Code that runs for the render: the compiled template itself, Jinja, our sandbox.
+_RENDER_MODULES = (
+    "jinja2",
+    "parrotchat.engine.template_meter",
+    "parrotchat.engine.template_sandbox",
+    "parrotchat.engine.chat_template",
+)
+
+
+def _in_render(frame: FrameType | None) -> bool:
+    """Whether the interrupted code belongs to the render. A tick that lands elsewhere
+    (a gc callback, a __del__, an unraisable-exception hook) does not raise there:
+    Python would swallow or mangle the exception; the next tick will land in the
+    render, which spends its time in its own code."""
+    if frame is None:
+        return False
+    if frame.f_code.co_filename == "<template>":
+        return True
+    module = str(frame.f_globals.get("__name__", ""))
+    return module.startswith(_RENDER_MODULES)
+
+
 def _on_tick(signum: int, frame: FrameType | None) -> None:
     watch = _ticking
-    if watch is not None:
+    if watch is not None and _in_render(frame):
         watch.check()
 
 
@@ -108,7 +130,8 @@ def watched(seconds: float, memory: int) -> Iterator[None]:
         return
 
     def tracer(frame: FrameType, event: str, arg: Any) -> None:
-        watch.check()
+        if _in_render(frame):
+            watch.check()
 
     previous = sys.gettrace()
     sys.settrace(tracer)

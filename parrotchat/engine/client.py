@@ -152,7 +152,9 @@ class EngineClient:
                 self.info = event
                 self._ready.set()
             self._deliver(event)
-        proc.join(2.0)
+        # The pipe closes as the process dies; its exit status (which signal, so what
+        # to tell the user) comes a moment later, longer on a loaded machine.
+        proc.join(10.0)
         self._ready.set()
         if self._closing:
             return

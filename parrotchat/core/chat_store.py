@@ -179,14 +179,7 @@ class ChatStore:
         if not rows:
             raise StorageError(f"chat {chat_id} does not exist")
         cid, title, created, updated, model, settings_json = rows[0]
-        messages = [
-            Message(mid, chat, role, content, at, mmodel, loads(samp), loads(stats), status)
-            for mid, chat, role, content, at, mmodel, samp, stats, status in self._read(
-                "SELECT id, chat_id, role, content, created_at, model, sampling_json, "
-                "stats_json, status FROM messages WHERE chat_id = ? ORDER BY position",
-                (chat_id,),
-            )
-        ]
+        messages = self._messages_where("chat_id = ? ORDER BY position", (chat_id,))
         return Chat(cid, title, created, updated, model, loads(settings_json) or {}, messages)
 
     # --- a long chat, page by page ---------------------------------------------

@@ -12,7 +12,7 @@ composer (reply_saver.py). Widgets never come here: the view listens to the sign
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
@@ -45,7 +45,6 @@ class _Reply:
     req_id: int | None = None  # None: waiting for the model to load
     left_out: int = 0  # older messages not even sent: they could not have fitted
     stopped: bool = False
-    started: float = field(default=0.0)
 
 
 class ChatController(QObject):
@@ -410,7 +409,7 @@ class ChatController(QObject):
         reply = self._replies.get(req_id)
         if reply is None or reply.stopped:
             return  # after Stop the screen and the store keep what was shown
-        self.saver.write(lambda: reply.recorder.append(text))
+        self.saver.write(reply.recorder.append, text)
         if reply.chat_id == self.chat_id:
             self.replyChunk.emit(text)
 

@@ -52,10 +52,10 @@ class ReplySaver(QObject):
             return
         self.went_through()
 
-    def write(self, save: Callable[[], bool]) -> None:
+    def write(self, save: Callable[..., bool], *args: Any) -> None:
         """Run one of the streaming reply's writes (`append`, `flush_if_due`)."""
         try:
-            wrote = save()
+            wrote = save(*args)
         except StorageError as exc:
             self.refused(exc)
         else:

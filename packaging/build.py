@@ -113,7 +113,7 @@ def find_starter_model(explicit: str | None, scratch: Path) -> Path:
             raise SystemExit(f"--starter-model {explicit}: no such file")
         return path
     sys.path.insert(0, str(ROOT))
-    from parrotchat.core.starter_model import starter_model_path
+    from parrotchat.core.models.starter import starter_model_path
 
     found = starter_model_path()
     if found is not None and found.is_file():

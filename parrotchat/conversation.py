@@ -11,13 +11,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from parrotchat.core.chat_store import Chat, ChatStore, ReplyRecorder
+from parrotchat.core.chats.store import Chat, ChatStore, ReplyRecorder
 from parrotchat.core.errors import EngineError
-from parrotchat.core.model_info import ModelInfo
+from parrotchat.core.models.info import ModelInfo
 from parrotchat.core.sampling import SamplingParams
 from parrotchat.core.settings import Settings
-from parrotchat.engine.client import EngineCancelled, EngineClient
-from parrotchat.engine.protocol import ChatRequest, LoadRequest
+from parrotchat.engine.calls import EngineCancelled, stream_chat
+from parrotchat.engine.protocol import ChatRequest, Done, Engine, LoadRequest, Token
 
 
 @dataclass
@@ -75,7 +75,7 @@ def load_request(
 
 
 def run_turn(
-    client: EngineClient,
+    client: Engine,
     store: ChatStore,
     chat_id: int,
     *,
@@ -101,14 +101,14 @@ def run_turn(
     parts: list[str] = []
     stats: dict[str, Any] = {}
     try:
-        for event in client.chat(request):
-            if event["ev"] == "token":
-                text = event["text"]
-                parts.append(text)
-                recorder.append(text)
-                on_text(text)
-            elif event["ev"] == "done":
-                stats = dict(event["stats"])
+        for event in stream_chat(client, request):
+            match event:
+                case Token(text=text):
+                    parts.append(text)
+                    recorder.append(text)
+                    on_text(text)
+                case Done():
+                    stats = dict(event.stats)
     except EngineCancelled:
         stats = {"stop_reason": "cancelled"}
     except EngineError as exc:

@@ -15,7 +15,7 @@ import os
 import sys
 from pathlib import Path
 
-from parrotchat.core.starter_model import STARTER_ENV, STARTER_FILE
+from parrotchat.core.models.starter import STARTER_ENV, STARTER_FILE
 
 
 def is_frozen() -> bool:

@@ -10,7 +10,7 @@ import pytest
 from gguf_factory import write_tiny_llama
 from hub_server import HubServer, add_starter_repo, add_tiny_repo, tiny_files
 
-from parrotchat.core.starter_model import starter_model_path
+from parrotchat.core.models.starter import starter_model_path
 
 if TYPE_CHECKING:
     from parrotchat.gui.engine_controller import EngineController

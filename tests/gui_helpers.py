@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from parrotchat.core.chat_store import ChatStore
+from parrotchat.core.chats.store import ChatStore
 from parrotchat.core.sampling import SamplingParams
 from parrotchat.core.settings import Settings
 from parrotchat.gui.main import WindowSession

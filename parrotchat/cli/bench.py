@@ -13,20 +13,20 @@ from typing import Any
 
 from parrotchat.cli.context import CliContext
 from parrotchat.cli.engine_session import engine_with_model
-from parrotchat.core.model_info import ModelInfo
-from parrotchat.engine.client import EngineClient
-from parrotchat.engine.protocol import ChatRequest
+from parrotchat.core.models.info import ModelInfo
+from parrotchat.engine.calls import count_tokens, memory_status, stream_chat
+from parrotchat.engine.protocol import ChatRequest, Done, Engine, Token
 
 SENTENCE = "A parrot listens to every word and learns which one usually comes next. "
 
 
-def _prompt_of(client: EngineClient, n_tokens: int) -> list[dict[str, str]]:
+def _prompt_of(client: Engine, n_tokens: int) -> list[dict[str, str]]:
     """A user message whose rendered prompt is about `n_tokens` long."""
-    per = max(1, client.count_tokens([{"role": "user", "content": SENTENCE * 10}]) // 10)
+    per = max(1, count_tokens(client, [{"role": "user", "content": SENTENCE * 10}]).tokens // 10)
     repeats = max(1, n_tokens // per)
     for _ in range(4):
         messages = [{"role": "user", "content": SENTENCE * repeats}]
-        counted = client.count_tokens(messages)
+        counted = count_tokens(client, messages).tokens
         if abs(counted - n_tokens) <= per:
             break
         repeats = max(1, repeats + (n_tokens - counted) // per)
@@ -49,13 +49,14 @@ def measure(
         sent = time.perf_counter()
         first = last = 0.0
         stats: dict[str, Any] = {}
-        for event in client.chat(request):
-            if event["ev"] == "token":
-                last = time.perf_counter()
-                first = first or last
-            elif event["ev"] == "done":
-                stats = event["stats"]
-        memory = client.memory_status()
+        for event in stream_chat(client, request):
+            match event:
+                case Token():
+                    last = time.perf_counter()
+                    first = first or last
+                case Done():
+                    stats = event.stats
+        memory = memory_status(client)
         n = int(stats.get("reply_tokens", 0))
         result = {
             "model": model.name,
@@ -70,7 +71,7 @@ def measure(
             "reply_tokens": n,
             "decode_tokens_per_s": round((n - 1) / (last - first), 1) if n > 1 else 0.0,
             "ttft_s": round(first - sent, 3),
-            "peak_rss_mb": round(memory["peak_rss_mb"], 1),
+            "peak_rss_mb": round(memory.peak_rss_mb, 1),
         }
     return result
 

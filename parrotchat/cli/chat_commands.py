@@ -11,7 +11,7 @@ from typing import Any
 from parrotchat.cli.context import CliContext
 from parrotchat.cli.engine_session import engine_with_model
 from parrotchat.conversation import run_turn
-from parrotchat.core.chat_export import export_json
+from parrotchat.core.chats.export import export_json
 from parrotchat.core.errors import ParrotError
 from parrotchat.core.languages import ui_language
 from parrotchat.core.prompt_templates import TemplateLibrary

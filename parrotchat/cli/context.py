@@ -6,15 +6,15 @@ import sys
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from parrotchat.core.chat_store import ChatStore
+from parrotchat.core.chats.store import ChatStore
 from parrotchat.core.errors import ModelFileError
+from parrotchat.core.models.starter import starter_model_path
 from parrotchat.core.paths import AppPaths
 from parrotchat.core.settings import Settings, load_settings
-from parrotchat.core.starter_model import starter_model_path
 
 if TYPE_CHECKING:  # model_info imports gguf and numpy: too slow for the window's start
-    from parrotchat.core.model_info import ModelInfo
-    from parrotchat.core.model_library import ModelLibrary
+    from parrotchat.core.models.info import ModelInfo
+    from parrotchat.core.models.library import ModelLibrary
 
 
 @dataclass
@@ -32,7 +32,7 @@ class CliContext:
         return cls(paths, settings, warnings)
 
     def library(self) -> ModelLibrary:
-        from parrotchat.core.model_library import ModelLibrary
+        from parrotchat.core.models.library import ModelLibrary
 
         return ModelLibrary(self.paths.models_dir, starter_model_path())
 

@@ -11,9 +11,10 @@ from typing import Any
 from parrotchat.cli.context import CliContext
 from parrotchat.conversation import load_request
 from parrotchat.core.errors import ModelFileError
-from parrotchat.core.memory_fit import Fit, assess_fit, available_memory, estimate_memory
-from parrotchat.core.model_info import ModelInfo
-from parrotchat.engine.client import EngineClient
+from parrotchat.core.models.info import ModelInfo
+from parrotchat.core.models.memory_fit import Fit, assess_fit, available_memory, estimate_memory
+from parrotchat.engine.calls import load_model
+from parrotchat.engine.local.client import EngineClient
 
 
 @dataclass
@@ -32,7 +33,7 @@ def engine_with_model(
     client.start()
     try:
         request = load_request(
-            model, ctx.settings, bool(client.info.get("gpu_offload")), chat_format, n_ctx
+            model, ctx.settings, client.wait_ready().gpu_offload, chat_format, n_ctx
         )
         ram, vram = available_memory()
         estimate = estimate_memory(model, request.n_ctx, request.batch)
@@ -42,7 +43,7 @@ def engine_with_model(
                 f"Model {model.path.name} is too large for this machine: {fit.reason}"
             )
         started = time.perf_counter()
-        loaded = client.load(request)
+        loaded = load_model(client, request)
         yield LoadedSession(client, model, loaded, time.perf_counter() - started)
     finally:
         client.close()

@@ -16,14 +16,14 @@ import time
 from typing import Any, TextIO
 
 from parrotchat.cli.context import CliContext
-from parrotchat.core.download_control import DownloadProgress
-from parrotchat.core.downloads import Downloader, DownloadRequest
 from parrotchat.core.errors import ParrotError
-from parrotchat.core.hub_client import HubClient, SortKey
-from parrotchat.core.hub_config import HubConfig
-from parrotchat.core.hub_files import FileChoice, RepoListing, RepoSummary
-from parrotchat.core.model_info import human_bytes
-from parrotchat.core.remote_fit import ChoiceFit, MachineMemory, assess_listing, recommended
+from parrotchat.core.hub.client import HubClient, SortKey
+from parrotchat.core.hub.config import HubConfig
+from parrotchat.core.hub.download_control import DownloadProgress
+from parrotchat.core.hub.downloads import Downloader, DownloadRequest
+from parrotchat.core.hub.files import FileChoice, RepoListing, RepoSummary
+from parrotchat.core.models.info import human_bytes
+from parrotchat.core.models.remote_fit import ChoiceFit, MachineMemory, assess_listing, recommended
 
 _BADGES = {"fits": "fits", "partial_offload": "partial GPU", "too_large": "too large"}
 

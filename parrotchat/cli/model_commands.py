@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from parrotchat.cli.context import CliContext
-from parrotchat.core.model_info import ModelInfo, show_path
+from parrotchat.core.models.info import ModelInfo, show_path
 
 
 def _as_dict(m: ModelInfo) -> dict[str, Any]:

@@ -9,7 +9,8 @@ from typing import Any
 from parrotchat.cli.context import CliContext
 from parrotchat.cli.engine_session import engine_with_model
 from parrotchat.core.sampling import SamplingParams
-from parrotchat.engine.protocol import ChatRequest
+from parrotchat.engine.calls import stream_chat
+from parrotchat.engine.protocol import ChatRequest, Done, Token
 
 PROMPT = "Finish the sentence in a few words: A parrot repeats"
 MAX_TOKENS = 48
@@ -26,13 +27,14 @@ def run_self_test(ctx: CliContext, model_arg: str | None, as_json: bool) -> int:
         first: float | None = None
         parts: list[str] = []
         stats: dict[str, Any] = {}
-        for event in session.client.chat(request):
-            if event["ev"] == "token":
-                if first is None:
-                    first = time.perf_counter() - started
-                parts.append(event["text"])
-            elif event["ev"] == "done":
-                stats = event["stats"]
+        for event in stream_chat(session.client, request):
+            match event:
+                case Token(text=text):
+                    if first is None:
+                        first = time.perf_counter() - started
+                    parts.append(text)
+                case Done():
+                    stats = event.stats
         reply = "".join(parts)
         result = {
             "ok": bool(reply.strip()),

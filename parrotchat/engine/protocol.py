@@ -1,53 +1,200 @@
-"""The message protocol between the app and an engine.
+"""The engine interface: typed commands, typed events, and the `Engine` protocol.
 
-Messages are plain dicts of JSON-compatible values, so the same protocol can later
-travel over a socket to a remote engine (llama-server, vLLM, Ollama in the closed
-network). Commands carry "op", events carry "ev"; both carry the request "id"
-they belong to where one applies.
+Everything above the engine (the chat service, the CLI, the window, the API server)
+talks to an `Engine` and cannot tell which kind it is: the local engine process
+(engine/local, llama.cpp in a child process) or a remote OpenAI-compatible server
+(engine/remote: llama-server, vLLM, Ollama, our own `parrotchat serve`).
 
-Commands (app -> engine):
-  load       path, n_ctx, gpu_layers (-1 = all), threads (0 = auto), batch, chat_format
-  chat       messages [{role, content}], sampling {...}, overflow, chat_format, ignore_eos
-  count      messages: how many tokens the rendered conversation takes
-  status     the engine's memory use
-  cancel     stop the running request (prompt processing or decoding) at once
-  unload     free the model
-  shutdown   exit the engine process
+Commands and events are frozen dataclasses. Callers match events with `match`
+and class patterns, so mypy sees every case; nothing above this module builds or
+reads `{"op": ...}` dicts. The local engine pickles them over its pipe as they are.
 
-Events (engine -> app):
-  ready          pid, backend, gpu_offload, system_info
-  load_progress  fraction 0..1
-  loaded         model {...}: path, n_ctx, n_ctx_train, backend, gpu_layers,
-                 chat_template, chat_format, load_s
-  token          text (a piece of the reply)
-  done           stats {...}: see ReplyStats
-  count          tokens
-  status         rss_mb, peak_rss_mb
-  error          kind, message
-  unloaded
-  crashed        exitcode (made by the client when the engine process dies)
+Commands (caller -> engine), each sent with a request id by `Engine.submit`:
+  LoadRequest    load a model (local: a GGUF path; remote: a model id on the server)
+  ChatRequest    generate a reply to a conversation
+  CountRequest   how many tokens a conversation takes, rendered
+  StatusRequest  the engine's memory use
+  UnloadRequest  free the model
+`Engine.cancel(id)` stops a running or queued request at once.
+
+Events (engine -> caller), each carrying the id of the request it answers:
+  Ready, LoadProgress, Loaded, Token, Done, Counted, Status, Failed, Unloaded, Crashed
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
-
-Command = dict[str, Any]
-Event = dict[str, Any]
+from typing import Any, Literal, Protocol
 
 StopReason = Literal["finished", "length", "stop_string", "cancelled", "context_full", "error"]
 
-ERROR_KINDS = (
-    "load_failed",  # the model file could not be loaded
+ErrorKind = Literal[
+    "load_failed",  # the model could not be loaded (local file, or unknown on the server)
     "no_chat_template",  # the model has none and the caller named no format
     "template_failed",  # the model's chat template raised or ran too long
     "context_full",  # the turn does not fit under the chat's policy
     "bad_request",  # a command the engine cannot act on
     "not_loaded",  # chat before load
-    "cancelled",  # a load cancelled by the user
+    "cancelled",  # cancelled by the user
+    "unreachable",  # remote: the server could not be reached (refused, DNS, TLS, timeout)
+    "unauthorized",  # remote: 401/403
+    "rate_limited",  # remote: 429
+    "server_error",  # remote: 5xx, a broken answer, a stream cut mid-reply
+    "crashed",  # the local engine process died
     "internal",  # a bug in ParrotChat: reported, never hidden
+]
+
+
+# --- commands ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LoadRequest:
+    path: str  # local: the GGUF file; remote: the model id the server lists
+    n_ctx: int = 4096
+    gpu_layers: int = 0  # -1: all layers
+    threads: int = 0  # 0: let the engine pick
+    batch: int = 512
+    chat_format: str | None = None
+
+
+@dataclass(frozen=True)
+class ChatRequest:
+    messages: list[dict[str, str]]
+    sampling: dict[str, Any] = field(default_factory=dict)
+    overflow: str = "drop_oldest"
+    chat_format: str | None = None
+    ignore_eos: bool = False  # benchmarks only: the reply runs to max_tokens
+
+
+@dataclass(frozen=True)
+class CountRequest:
+    messages: list[dict[str, str]]
+    chat_format: str | None = None
+
+
+@dataclass(frozen=True)
+class StatusRequest:
+    pass
+
+
+@dataclass(frozen=True)
+class UnloadRequest:
+    pass
+
+
+Command = LoadRequest | ChatRequest | CountRequest | StatusRequest | UnloadRequest
+
+
+# --- events --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Ready:
+    """The engine can take commands."""
+
+    pid: int | None  # the local engine process; None for a remote server
+    backend: str  # "CPU", "CUDA", ...; for a remote server its kind ("llama-server", "vLLM")
+    gpu_offload: bool
+    system_info: str = ""
+    id: int | None = None
+
+
+@dataclass(frozen=True)
+class LoadProgress:
+    id: int | None
+    fraction: float
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """`model` holds n_ctx, n_ctx_train, n_batch, threads, gpu_layers, chat_template,
+    chat_format, load_s, backend, description, fallback (see LoadedInfo)."""
+
+    id: int | None
+    model: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Token:
+    id: int | None
+    text: str
+
+
+@dataclass(frozen=True)
+class Done:
+    id: int | None
+    stats: dict[str, Any]  # ReplyStats.to_dict(), plus a remote server's own usage
+
+
+@dataclass(frozen=True)
+class Counted:
+    id: int | None
+    tokens: int
+    exact: bool = True  # False: a conservative estimate (a server with no tokenizer endpoint)
+
+
+@dataclass(frozen=True)
+class Status:
+    id: int | None
+    rss_mb: float
+    peak_rss_mb: float
+
+
+@dataclass(frozen=True)
+class Failed:
+    id: int | None
+    kind: ErrorKind
+    message: str
+    retry_after_s: float | None = None  # rate_limited: when the server said to retry
+
+
+@dataclass(frozen=True)
+class Unloaded:
+    id: int | None
+
+
+@dataclass(frozen=True)
+class Crashed:
+    """The local engine process died (made by the client, never sent by the engine)."""
+
+    exitcode: int | None
+    message: str
+    id: int | None = None
+
+
+Event = (
+    Ready | LoadProgress | Loaded | Token | Done | Counted | Status | Failed | Unloaded | Crashed
 )
+
+# Events that end the request they answer.
+TERMINAL_EVENTS: tuple[type, ...] = (Loaded, Done, Failed, Crashed, Counted, Status, Unloaded)
+
+
+# --- what travels over the local engine's pipe ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class Submit:
+    id: int
+    command: Command
+
+
+@dataclass(frozen=True)
+class Cancel:
+    id: int | None  # None: whatever runs now
+
+
+@dataclass(frozen=True)
+class Shutdown:
+    pass
+
+
+PipeMessage = Submit | Cancel | Shutdown
+
+
+# --- results ------------------------------------------------------------------------------
 
 
 @dataclass
@@ -70,26 +217,45 @@ class ReplyStats:
         return asdict(self)
 
 
-@dataclass
-class LoadRequest:
-    path: str
-    n_ctx: int = 4096
-    gpu_layers: int = 0  # -1: all layers
-    threads: int = 0  # 0: let the engine pick
-    batch: int = 512
-    chat_format: str | None = None
-
-    def to_command(self, req_id: int) -> Command:
-        return {"op": "load", "id": req_id, **asdict(self)}
+# --- the interface -------------------------------------------------------------------------
 
 
-@dataclass
-class ChatRequest:
-    messages: list[dict[str, str]]
-    sampling: dict[str, Any] = field(default_factory=dict)
-    overflow: str = "drop_oldest"
-    chat_format: str | None = None
-    ignore_eos: bool = False  # benchmarks only: the reply runs to max_tokens
+class Engine(Protocol):
+    """What every engine offers. Implemented by engine.local and engine.remote.
 
-    def to_command(self, req_id: int) -> Command:
-        return {"op": "chat", "id": req_id, **asdict(self)}
+    Events for a submitted command go to the waiter of `events()` (the blocking
+    helpers use it) and to `listener`, called on the engine's own thread (the
+    window hands them on to the GUI thread).
+    """
+
+    listener: Callable[[Event], None] | None
+
+    @property
+    def ready_info(self) -> Ready | None:
+        """The `Ready` event of the running engine; None before it started."""
+        ...
+
+    @property
+    def where(self) -> str:
+        """Where replies come from, for people: "this computer" or the server's name."""
+        ...
+
+    def start(self, wait: bool = True) -> None: ...
+
+    def is_alive(self) -> bool: ...
+
+    def close(self, timeout: float = 3.0) -> None: ...
+
+    def kill(self) -> None:
+        """Stop at once (a hang, a load that ignores cancel)."""
+        ...
+
+    def submit(self, command: Command) -> int:
+        """Send a command; its events go to `listener`. Returns the request id."""
+        ...
+
+    def cancel(self, req_id: int | None = None) -> None: ...
+
+    def events(self, command: Command) -> Iterator[Event]:
+        """Send a command and yield its events up to and including the terminal one."""
+        ...

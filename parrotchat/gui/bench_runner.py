@@ -12,7 +12,7 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 from parrotchat.core.errors import ParrotError
 
 if TYPE_CHECKING:
-    from parrotchat.core.model_info import ModelInfo
+    from parrotchat.core.models.info import ModelInfo
     from parrotchat.core.paths import AppPaths
     from parrotchat.core.settings import Settings
 

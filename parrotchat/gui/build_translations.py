@@ -33,7 +33,7 @@ def _tool(name: str) -> str:
 
 
 def update_sources() -> None:
-    sources = sorted(str(p.relative_to(REPO)) for p in GUI_DIR.glob("*.py"))
+    sources = sorted(str(p.relative_to(REPO)) for p in GUI_DIR.rglob("*.py"))
     for lang in LANGUAGES:
         ts = TRANSLATIONS / f"parrotchat_{lang}.ts"
         subprocess.run(

@@ -19,8 +19,21 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 
 from parrotchat.core.errors import EngineError
-from parrotchat.engine.client import EngineClient
-from parrotchat.engine.protocol import ChatRequest, Event, LoadRequest
+from parrotchat.engine.protocol import (
+    ChatRequest,
+    Counted,
+    CountRequest,
+    Crashed,
+    Done,
+    Engine,
+    Event,
+    Failed,
+    Loaded,
+    LoadProgress,
+    LoadRequest,
+    Ready,
+    Token,
+)
 
 CANCEL_GRACE_MS = 3000  # a load that ignores cancel this long is stopped by killing the engine
 CRASH_WINDOW_S = 30.0  # a second crash this soon after a first: no automatic reload
@@ -57,11 +70,15 @@ class EngineController(QObject):
 
     _event = Signal(object)  # emitted on the reader thread, handled on the GUI thread
 
-    def __init__(self, client: EngineClient | None = None, parent: QObject | None = None) -> None:
+    def __init__(self, client: Engine | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.client = client or EngineClient()
+        if client is None:
+            from parrotchat.engine.local.client import EngineClient
+
+            client = EngineClient()
+        self.client: Engine = client
         self.client.listener = self._on_engine_event
-        self.info: dict[str, Any] = {}
+        self.info: Ready | None = None
         self.loaded: dict[str, Any] | None = None
         self._ready = False
         self._pending_load: LoadRequest | None = None
@@ -95,7 +112,7 @@ class EngineController(QObject):
 
     @property
     def gpu_offload(self) -> bool:
-        return bool(self.info.get("gpu_offload"))
+        return self.info is not None and self.info.gpu_offload
 
     # --- commands ------------------------------------------------------------------
 
@@ -135,7 +152,7 @@ class EngineController(QObject):
         """Send the load; the reason if it could not be sent."""
         self._pending_load = None
         try:
-            self._loading_id = self.client.submit(request.to_command(0))
+            self._loading_id = self.client.submit(request)
         except EngineError as exc:
             self._loading_id = None
             return str(exc)
@@ -163,7 +180,7 @@ class EngineController(QObject):
 
     def chat(self, request: ChatRequest) -> int:
         """Send a chat request; returns its id. Raises EngineError if no engine runs."""
-        req_id = self.client.submit(request.to_command(0))
+        req_id = self.client.submit(request)
         self._chats.add(req_id)
         return req_id
 
@@ -178,9 +195,7 @@ class EngineController(QObject):
     def count(self, messages: list[dict[str, str]], chat_format: str | None) -> int | None:
         """Ask how many tokens `messages` take; `tokensCounted` answers."""
         try:
-            req_id = self.client.submit(
-                {"op": "count", "messages": messages, "chat_format": chat_format}
-            )
+            req_id = self.client.submit(CountRequest(messages, chat_format))
         except EngineError:
             return None
         self._counts.add(req_id)
@@ -210,37 +225,39 @@ class EngineController(QObject):
     def _dispatch(self, event: Event) -> None:
         if self._shut_down:
             return
-        kind = event.get("ev")
-        req_id = event.get("id")
-        if kind == "token":
-            self.tokenReceived.emit(req_id, event["text"])
-        elif kind == "done":
-            self._chats.discard(req_id)
-            self.replyFinished.emit(req_id, dict(event.get("stats") or {}))
-        elif kind == "load_progress" and req_id == self._loading_id:
-            self.loadProgress.emit(float(event["fraction"]))
-        elif kind == "loaded" and req_id == self._loading_id:
-            self._loading_id = None
-            self._cancel_timer.stop()
-            self.loaded = dict(event["model"])
-            self.modelLoaded.emit(self.loaded)
-        elif kind == "error":
-            self._on_error(req_id, str(event.get("kind")), str(event.get("message")))
-        elif kind == "count" and req_id in self._counts:
-            self._counts.discard(req_id)
-            self.tokensCounted.emit(req_id, int(event["tokens"]))
-        elif kind == "ready":
-            self._ready = True
-            self.info = dict(event)
-            self.engineReady.emit(self.info)
-            if self._pending_load is not None:
-                error = self._submit_load(self._pending_load)
-                if error is not None:
-                    self.loadFailed.emit(error)
-        elif kind == "crashed":
-            self._on_crash(str(event.get("message")))
+        match event:
+            case Token(id=req_id, text=text) if req_id is not None:
+                self.tokenReceived.emit(req_id, text)
+            case Done(id=req_id, stats=stats) if req_id is not None:
+                self._chats.discard(req_id)
+                self.replyFinished.emit(req_id, dict(stats))
+            case LoadProgress(id=req_id, fraction=fraction) if req_id == self._loading_id:
+                self.loadProgress.emit(fraction)
+            case Loaded(id=req_id, model=model) if req_id == self._loading_id:
+                self._loading_id = None
+                self._cancel_timer.stop()
+                self.loaded = dict(model)
+                self.modelLoaded.emit(self.loaded)
+            case Failed(id=req_id, kind=kind, message=message):
+                self._on_error(req_id, kind, message)
+            case Counted(id=req_id, tokens=tokens) if req_id in self._counts:
+                assert req_id is not None
+                self._counts.discard(req_id)
+                self.tokensCounted.emit(req_id, tokens)
+            case Ready():
+                self._ready = True
+                self.info = event
+                self.engineReady.emit({"backend": event.backend, "gpu_offload": event.gpu_offload})
+                if self._pending_load is not None:
+                    error = self._submit_load(self._pending_load)
+                    if error is not None:
+                        self.loadFailed.emit(error)
+            case Crashed(message=message):
+                self._on_crash(message)
+            case _:
+                pass  # an answer for a request nobody waits for any more
 
-    def _on_error(self, req_id: Any, kind: str, message: str) -> None:
+    def _on_error(self, req_id: int | None, kind: str, message: str) -> None:
         if req_id is not None and req_id == self._loading_id:
             self._loading_id = None
             self._cancel_timer.stop()

@@ -19,17 +19,17 @@ from PySide6.QtCore import QCoreApplication, QObject, QTimer, Slot
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from parrotchat.core.chat_store import ChatStore
+from parrotchat.core.chats.store import ChatStore
 from parrotchat.core.errors import ParrotError, StorageError
 from parrotchat.core.paths import AppPaths
 from parrotchat.core.prompt_templates import TemplateLibrary
 from parrotchat.core.settings import Settings, save_settings
 from parrotchat.gui.app_resources import app_icon
-from parrotchat.gui.chat_controller import ChatController
+from parrotchat.gui.chat.controller import ChatController
 from parrotchat.gui.engine_controller import EngineController
 from parrotchat.gui.i18n import install_translators, ui_language
 from parrotchat.gui.main_window import MainWindow
-from parrotchat.gui.model_controller import ModelController
+from parrotchat.gui.models.controller import ModelController
 from parrotchat.gui.platform_check import binding_problem, platform_problem
 
 STARTUP_PROBE_ENV = "PARROTCHAT_STARTUP_PROBE"  # a file to write the first-paint time to

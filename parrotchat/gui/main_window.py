@@ -23,28 +23,28 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from parrotchat.core.chat_export import export_json, export_markdown
+from parrotchat.core.chats.export import export_json, export_markdown
 from parrotchat.core.errors import ParrotError, StorageError, TemplateError
 from parrotchat.core.prompt_templates import TemplateLibrary
 from parrotchat.core.settings import Settings
-from parrotchat.gui.chat_controller import ChatController
-from parrotchat.gui.chat_list import ChatListPanel
+from parrotchat.gui.chat.chat_list import ChatListPanel
+from parrotchat.gui.chat.chat_view import ChatView
+from parrotchat.gui.chat.composer import Composer
+from parrotchat.gui.chat.controller import ChatController
+from parrotchat.gui.chat.controls_panel import ControlsPanel
+from parrotchat.gui.chat.template_editor import TemplateEditor
+from parrotchat.gui.chat.template_picker import TemplateBar, TemplateDialog, render
 from parrotchat.gui.chat_settings import ChatSettings
-from parrotchat.gui.chat_view import ChatView
-from parrotchat.gui.composer import Composer
-from parrotchat.gui.controls_panel import ControlsPanel
 from parrotchat.gui.engine_controller import EngineController
 from parrotchat.gui.error_banner import ErrorBanner
-from parrotchat.gui.model_controller import ModelController
-from parrotchat.gui.model_picker import ModelPicker
-from parrotchat.gui.models_dialog import ModelsDialog
-from parrotchat.gui.template_editor import TemplateEditor
-from parrotchat.gui.template_picker import TemplateBar, TemplateDialog, render
+from parrotchat.gui.models.controller import ModelController
+from parrotchat.gui.models.dialog import ModelsDialog
+from parrotchat.gui.models.model_picker import ModelPicker
 from parrotchat.gui.window_actions import WindowActions
 
 if TYPE_CHECKING:
-    from parrotchat.core.chat_records import Chat
-    from parrotchat.core.model_info import ModelInfo
+    from parrotchat.core.chats.records import Chat
+    from parrotchat.core.models.info import ModelInfo
     from parrotchat.core.paths import AppPaths
 
 APP_TITLE = "ParrotChat"
@@ -423,7 +423,7 @@ class MainWindow(QMainWindow):
         if self.models.current is None:
             self.controls.set_fit("", False)
             return
-        from parrotchat.core.memory_fit import Fit  # loaded by the library scan already
+        from parrotchat.core.models.memory_fit import Fit  # loaded by the library scan already
 
         result = self.models.assess(n_ctx)
         if result is not None:

@@ -34,11 +34,11 @@ sys.path.insert(0, str(HERE.parents[2]))  # the repository
 
 from hub_server import STARTER_NAME, STARTER_REPO, HubServer, add_starter_repo  # noqa: E402
 
-from parrotchat.core.download_control import DownloadProgress  # noqa: E402
-from parrotchat.core.downloads import Downloader, DownloadRequest  # noqa: E402
-from parrotchat.core.hub_client import HubClient  # noqa: E402
-from parrotchat.core.hub_config import HubConfig  # noqa: E402
-from parrotchat.core.starter_model import starter_model_path  # noqa: E402
+from parrotchat.core.hub.client import HubClient  # noqa: E402
+from parrotchat.core.hub.config import HubConfig  # noqa: E402
+from parrotchat.core.hub.download_control import DownloadProgress  # noqa: E402
+from parrotchat.core.hub.downloads import Downloader, DownloadRequest  # noqa: E402
+from parrotchat.core.models.starter import starter_model_path  # noqa: E402
 
 
 def _starter() -> Path:

@@ -20,8 +20,9 @@ from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from parrotchat.engine.client import EngineClient
-from parrotchat.engine.protocol import ChatRequest
+from parrotchat.engine.calls import stream_chat
+from parrotchat.engine.local.client import EngineClient
+from parrotchat.engine.protocol import ChatRequest, Done, Token
 
 PROMPT = "Write a long, detailed story about a parrot who learns to finish sentences."
 N_CTX = 4096
@@ -92,15 +93,15 @@ def engine_reply(
     text = ""
     stamps: list[float] = []
     stats: dict[str, Any] = {}
-    for ev in client.chat(request):
-        if ev["ev"] == "token":
+    for ev in stream_chat(client, request):
+        if isinstance(ev, Token):
             last = time.perf_counter()
             stamps.append(last)
             if not first:
                 first = last
-            text += ev["text"]
-        elif ev["ev"] == "done":
-            stats = ev["stats"]
+            text += ev.text
+        elif isinstance(ev, Done):
+            stats = ev.stats
     done = time.perf_counter()
     n_tok = int(stats.get("reply_tokens", 0))
     return {
@@ -215,8 +216,8 @@ def cancel_latency(client: EngineClient, reps: int) -> dict[str, list[float]]:
             ignore_eos=True,
         )
         seen, cancelled = 0, 0.0
-        for ev in client.chat(request):
-            if ev["ev"] == "token":
+        for ev in stream_chat(client, request):
+            if isinstance(ev, Token):
                 seen += 1
                 if seen == 20:
                     cancelled = time.perf_counter()
@@ -231,8 +232,8 @@ def cancel_latency(client: EngineClient, reps: int) -> dict[str, list[float]]:
         stamp: list[float] = []
         timer = threading.Timer(0.5, _cancel_and_stamp, args=(client, stamp))
         timer.start()
-        last = list(client.chat(request))[-1]
+        last = list(stream_chat(client, request))[-1]
         timer.join()
-        if last["stats"]["stop_reason"] == "cancelled" and stamp:
+        if last.stats["stop_reason"] == "cancelled" and stamp:
             out["prefill_ms"].append((time.perf_counter() - stamp[0]) * 1000)
     return out

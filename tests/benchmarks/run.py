@@ -29,8 +29,9 @@ sys.path.insert(0, str(HERE))
 
 import engine_figures as ef  # noqa: E402
 
-from parrotchat.core.starter_model import starter_model_path  # noqa: E402
-from parrotchat.engine.client import EngineClient  # noqa: E402
+from parrotchat.core.models.starter import starter_model_path  # noqa: E402
+from parrotchat.engine.calls import load_model  # noqa: E402
+from parrotchat.engine.local.client import EngineClient  # noqa: E402
 from parrotchat.engine.protocol import LoadRequest  # noqa: E402
 
 GOALS: dict[str, tuple[str, float, str]] = {
@@ -330,7 +331,7 @@ def main() -> int:
 
     client = EngineClient()
     client.start()
-    client.load(LoadRequest(path=model, n_ctx=n_ctx, threads=args.threads))
+    load_model(client, LoadRequest(path=model, n_ctx=n_ctx, threads=args.threads))
     direct = ef.Direct(model, args.threads)
     d256 = ef.decode_ratio(client, direct, 256, args.reps)
     d1500 = ef.decode_ratio(client, direct, 1500, args.reps)
@@ -345,7 +346,7 @@ def main() -> int:
         client.close()  # a fresh engine per chat: turn 1 is a cold start for every repetition
         client = EngineClient()
         client.start()
-        client.load(LoadRequest(path=model, n_ctx=n_ctx, threads=args.threads))
+        load_model(client, LoadRequest(path=model, n_ctx=n_ctx, threads=args.threads))
         per_turn = ef.ttft_turns(client)
         turn_ratios.append(per_turn[-1] / per_turn[0])
         series["ttft_per_turn_s"] = per_turn

@@ -40,8 +40,8 @@ sys.path.insert(0, str(HERE.parent))  # gguf_factory
 import gguf_factory as gf  # noqa: E402
 
 from parrotchat.core.errors import ModelFileError  # noqa: E402
-from parrotchat.core.model_info import validate_model_file  # noqa: E402
-from parrotchat.core.starter_model import starter_model_path  # noqa: E402
+from parrotchat.core.models.info import validate_model_file  # noqa: E402
+from parrotchat.core.models.starter import starter_model_path  # noqa: E402
 
 HANG_S = 2
 MEMORY_LIMIT = 2 * 2**30  # bytes of address space above what the process uses at start

@@ -27,8 +27,13 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from pytestqt.qtbot import QtBot
 
 from parrotchat.core.paths import AppPaths
-from parrotchat.engine.client import EngineClient, EngineFailure
-from parrotchat.engine.protocol import ChatRequest, LoadRequest
+from parrotchat.engine.calls import (
+    EngineFailure,
+    load_model,
+    stream_chat,
+)
+from parrotchat.engine.local.client import EngineClient
+from parrotchat.engine.protocol import ChatRequest, Done, LoadRequest, Token
 
 CLI_TIMEOUT_S = 120
 
@@ -360,7 +365,7 @@ def test_engine_load_of_every_bad_file_is_an_error_event_not_a_dead_engine(
         pid = engine.pid
         began = time.perf_counter()
         try:
-            engine.load(LoadRequest(path=str(path), n_ctx=256, threads=1))
+            load_model(engine, LoadRequest(path=str(path), n_ctx=256, threads=1))
         except EngineFailure as e:
             times.append((time.perf_counter() - began) * 1000)
             if e.kind == "crashed" or not engine.is_alive():
@@ -384,17 +389,18 @@ def test_engine_load_of_every_bad_file_is_an_error_event_not_a_dead_engine(
     assert not problems, "\n".join(problems)
     # The same engine process still loads a model and answers.
     for _, good in controls:
-        engine.load(LoadRequest(path=str(good), n_ctx=256, threads=1))
+        load_model(engine, LoadRequest(path=str(good), n_ctx=256, threads=1))
     reply = list(
-        engine.chat(
+        stream_chat(
+            engine,
             ChatRequest(
                 messages=[{"role": "user", "content": "hi"}],
                 sampling={"max_tokens": 4},
                 ignore_eos=True,  # random weights may end the reply at once
-            )
+            ),
         )
     )
-    assert reply[-1]["ev"] == "done" and any(e["ev"] == "token" for e in reply)
+    assert isinstance(reply[-1], Done) and any(isinstance(e, Token) for e in reply)
 
 
 def test_engine_refuses_files_only_llama_cpp_can_judge_and_stays_up(
@@ -406,7 +412,7 @@ def test_engine_refuses_files_only_llama_cpp_can_judge_and_stays_up(
     problems: list[str] = []
     for name, path, reason in build_unloadable(tmp_path):
         try:
-            engine.load(LoadRequest(path=str(path), n_ctx=256, threads=1))
+            load_model(engine, LoadRequest(path=str(path), n_ctx=256, threads=1))
         except EngineFailure as e:
             message = str(e)
             print(f"\n{name}: {message}")

@@ -24,7 +24,7 @@ from gui_helpers import fast_settings
 from processes import live_engines
 from pytestqt.qtbot import QtBot
 
-from parrotchat.core.model_info import ModelInfo, validate_model_file
+from parrotchat.core.models.info import ModelInfo, validate_model_file
 from parrotchat.core.paths import AppPaths
 from parrotchat.gui.main import WindowSession
 

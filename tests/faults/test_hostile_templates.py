@@ -19,8 +19,14 @@ from gguf_factory import CHATML_TEMPLATE, write_tiny_llama
 
 from parrotchat.core.errors import TemplateError
 from parrotchat.core.prompt_templates import PromptTemplate
-from parrotchat.engine.client import EngineClient, EngineFailure
-from parrotchat.engine.protocol import ChatRequest, LoadRequest
+from parrotchat.engine.calls import (
+    EngineFailure,
+    load_model,
+    memory_status,
+    stream_chat,
+)
+from parrotchat.engine.local.client import EngineClient
+from parrotchat.engine.protocol import ChatRequest, Done, LoadRequest
 
 BOUND_S = 10.0  # the engine's own deadline is 2 s
 PEAK_RSS_MB = 1500
@@ -104,7 +110,7 @@ def engine() -> Iterator[EngineClient]:
     client = EngineClient()
     client.start()
     yield client
-    status = client.memory_status()
+    status = memory_status(client)
     client.close()
     print(
         f"\nhostile chat templates: {_figures['tried']} tried in the real engine, "
@@ -118,7 +124,7 @@ def chat(engine: EngineClient, chat_format: str | None = None) -> list[dict[str,
     request = ChatRequest(
         HI, sampling={"max_tokens": 4, "temperature": 0.0}, chat_format=chat_format
     )
-    return list(engine.chat(request))
+    return list(stream_chat(engine, request))
 
 
 @pytest.mark.parametrize("name", list(HOSTILE))
@@ -129,7 +135,7 @@ def test_hostile_template_is_refused_and_the_engine_serves_on(
     source = HOSTILE[name].replace("{marker}", str(marker))
     model = write_tiny_llama(tmp_path / f"{name}.gguf", chat_template=source)
     pid = engine.pid
-    loaded = engine.load(LoadRequest(str(model), n_ctx=256))
+    loaded = load_model(engine, LoadRequest(str(model), n_ctx=256))
     assert loaded["chat_template"] is True  # a hostile template does not stop the load
 
     _figures["tried"] += 1
@@ -150,17 +156,17 @@ def test_hostile_template_is_refused_and_the_engine_serves_on(
     # The same process serves on: the model with a chosen format, no restart.
     assert engine.is_alive() and engine.pid == pid
     events = chat(engine, chat_format="chatml")
-    assert events[-1]["ev"] == "done" and events[-1]["stats"]["reply_tokens"] > 0
-    assert engine.memory_status()["peak_rss_mb"] < PEAK_RSS_MB
+    assert isinstance(events[-1], Done) and events[-1].stats["reply_tokens"] > 0
+    assert memory_status(engine).peak_rss_mb < PEAK_RSS_MB
 
 
 def test_after_the_corpus_an_ordinary_template_still_works(
     engine: EngineClient, tmp_path: Path
 ) -> None:
     model = write_tiny_llama(tmp_path / "good.gguf", chat_template=CHATML_TEMPLATE)
-    engine.load(LoadRequest(str(model), n_ctx=256))
+    load_model(engine, LoadRequest(str(model), n_ctx=256))
     events = chat(engine)
-    assert events[-1]["ev"] == "done" and events[-1]["stats"]["prompt_tokens"] > 5
+    assert isinstance(events[-1], Done) and events[-1].stats["prompt_tokens"] > 5
 
 
 # --- our own prompt templates (str.format-like, user-editable) ----------------------------

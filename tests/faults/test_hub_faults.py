@@ -24,12 +24,12 @@ from typing import Any
 import pytest
 from hub_server import HOSTILE_MODES, TINY_REPO, HubServer, add_tiny_repo
 
-from parrotchat.core.download_control import DownloadControl
-from parrotchat.core.downloads import Downloader, DownloadRequest
-from parrotchat.core.hub_client import HubClient, Timeouts
-from parrotchat.core.hub_config import HubConfig, HubError
-from parrotchat.core.hub_files import FileChoice, RemoteFile
-from parrotchat.core.model_library import ModelLibrary
+from parrotchat.core.hub.client import HubClient, Timeouts
+from parrotchat.core.hub.config import HubConfig, HubError
+from parrotchat.core.hub.download_control import DownloadControl
+from parrotchat.core.hub.downloads import Downloader, DownloadRequest
+from parrotchat.core.hub.files import FileChoice, RemoteFile
+from parrotchat.core.models.library import ModelLibrary
 
 BOUND_S = 30.0  # nothing may take longer (the small bounds below stop each in ~0.5-5 s)
 QUICK = Timeouts(connect=2, read=5, min_rate=20_000, rate_window=0.5, answer_s=3.0)

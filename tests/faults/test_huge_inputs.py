@@ -24,13 +24,13 @@ from PySide6.QtGui import QGuiApplication, QKeySequence
 from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
-from parrotchat.core.chat_store import ChatStore, ReplyRecorder
-from parrotchat.core.context_budget import fit_messages
-from parrotchat.gui.chat_view import PAGE
-from parrotchat.gui.code_block import CodeBlock
+from parrotchat.core.chats.context_budget import fit_messages
+from parrotchat.core.chats.store import ChatStore, ReplyRecorder
+from parrotchat.gui.chat.chat_view import PAGE
+from parrotchat.gui.chat.code_block import CodeBlock
+from parrotchat.gui.chat.markdown_blocks import FOLD_CHARS, PAGE_BLOCKS, page_end, split_page
 from parrotchat.gui.fitted_text import FittedTextView
 from parrotchat.gui.main import WindowSession
-from parrotchat.gui.markdown_blocks import FOLD_CHARS, PAGE_BLOCKS, page_end, split_page
 
 MB = 1024 * 1024
 STALL_GOAL_MS = 100.0  # the goal for the stall the app itself causes

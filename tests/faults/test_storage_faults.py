@@ -28,7 +28,7 @@ import pytest
 from gui_helpers import WindowFactory, fast_settings, fill_chat
 from pytestqt.qtbot import QtBot
 
-from parrotchat.core.chat_store import ChatStore
+from parrotchat.core.chats.store import ChatStore
 from parrotchat.core.paths import AppPaths
 from parrotchat.core.settings import load_settings, save_settings
 from parrotchat.gui.main import WindowSession
@@ -405,7 +405,7 @@ def _write_chats(db: Path, killed: bool) -> None:
     code = textwrap.dedent(
         f"""
         import os, sys
-        from parrotchat.core.chat_store import ChatStore
+        from parrotchat.core.chats.store import ChatStore
         store = ChatStore(sys.argv[1]).open()
         for i in range({CHATS}):
             chat = store.create_chat(f"chat {{i}}")
@@ -514,7 +514,7 @@ CHILD_INSTANCE = textwrap.dedent(
     import json, os, sys, time
     from pathlib import Path
     from PySide6.QtWidgets import QApplication
-    from parrotchat.core.chat_store import ReplyRecorder
+    from parrotchat.core.chats.store import ReplyRecorder
     from parrotchat.core.errors import StorageError
     from parrotchat.core.paths import AppPaths
     from parrotchat.core.settings import Settings, save_settings

@@ -8,10 +8,10 @@ from gui_helpers import WindowFactory, fill_chat
 from PySide6.QtGui import QGuiApplication
 from pytestqt.qtbot import QtBot
 
-from parrotchat.gui.chat_view import PAGE, ChatView
-from parrotchat.gui.code_block import CodeBlock
+from parrotchat.gui.chat.chat_view import PAGE, ChatView
+from parrotchat.gui.chat.code_block import CodeBlock
+from parrotchat.gui.chat.markdown_blocks import split_blocks
 from parrotchat.gui.fitted_text import FittedTextView
-from parrotchat.gui.markdown_blocks import split_blocks
 
 
 def test_thousand_message_chat_opens_lazily(make_window: WindowFactory, qtbot: QtBot) -> None:

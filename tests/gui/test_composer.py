@@ -10,7 +10,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from parrotchat.gui.composer import Composer
+from parrotchat.gui.chat.composer import Composer
 
 
 def _composer(qtbot: QtBot) -> tuple[Composer, list[str]]:

@@ -7,7 +7,7 @@ from pathlib import Path
 from gui_helpers import WindowFactory, fast_settings
 from pytestqt.qtbot import QtBot
 
-from parrotchat.core.chat_store import ChatStore
+from parrotchat.core.chats.store import ChatStore
 from parrotchat.core.paths import AppPaths
 from parrotchat.core.settings import load_settings
 

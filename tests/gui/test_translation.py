@@ -14,9 +14,9 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from parrotchat.gui.app_resources import resource_dir
-from parrotchat.gui.composer import Composer
+from parrotchat.gui.chat.composer import Composer
+from parrotchat.gui.chat.stats_line import format_stats
 from parrotchat.gui.i18n import install_translators
-from parrotchat.gui.stats_line import format_stats
 
 TRANSLATIONS = resource_dir("translations")
 

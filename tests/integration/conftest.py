@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from parrotchat.engine.client import EngineClient
+from parrotchat.engine.calls import load_model
+from parrotchat.engine.local.client import EngineClient
 from parrotchat.engine.protocol import LoadRequest
 
 
@@ -15,6 +16,6 @@ from parrotchat.engine.protocol import LoadRequest
 def engine(starter_model: Path) -> Iterator[EngineClient]:
     client = EngineClient()
     client.start()
-    client.load(LoadRequest(path=str(starter_model), n_ctx=2048, threads=2))
+    load_model(client, LoadRequest(path=str(starter_model), n_ctx=2048, threads=2))
     yield client
     client.close()

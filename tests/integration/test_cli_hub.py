@@ -21,7 +21,7 @@ from hub_server import (
 )
 
 from parrotchat.app import main
-from parrotchat.core.hub_config import OFFLINE_MESSAGE
+from parrotchat.core.hub.config import OFFLINE_MESSAGE
 
 
 def parrot(
@@ -171,7 +171,7 @@ def test_nothing_network_related_loads_for_other_commands(tmp_path: Path) -> Non
     code = (
         "import sys; from parrotchat.app import main; "
         f"rc = main(['--data-dir', {str(tmp_path)!r}, 'models', 'list', '--json']); "
-        "loaded = [m for m in ('huggingface_hub', 'httpx2', 'parrotchat.core.hub_client') "
+        "loaded = [m for m in ('huggingface_hub', 'httpx2', 'parrotchat.core.hub.client') "
         "if m in sys.modules]; print(rc, loaded, file=sys.stderr)"
     )
     result = subprocess.run(

@@ -8,8 +8,13 @@ from typing import Any
 
 import pytest
 
-from parrotchat.engine.client import EngineClient, EngineFailure
-from parrotchat.engine.protocol import ChatRequest, LoadRequest
+from parrotchat.engine.calls import (
+    EngineFailure,
+    load_model,
+    stream_chat,
+)
+from parrotchat.engine.local.client import EngineClient
+from parrotchat.engine.protocol import ChatRequest, Done, LoadRequest, Token
 
 GREEDY = {"temperature": 0.0, "max_tokens": 40, "seed": 0}
 
@@ -18,11 +23,11 @@ def run(
     client: EngineClient, messages: list[dict[str, str]], **sampling: Any
 ) -> tuple[str, dict[str, Any]]:
     text, stats = "", {}
-    for ev in client.chat(ChatRequest(messages=messages, sampling={**GREEDY, **sampling})):
-        if ev["ev"] == "token":
-            text += ev["text"]
-        elif ev["ev"] == "done":
-            stats = ev["stats"]
+    for ev in stream_chat(client, ChatRequest(messages=messages, sampling={**GREEDY, **sampling})):
+        if isinstance(ev, Token):
+            text += ev.text
+        elif isinstance(ev, Done):
+            stats = ev.stats
     return text, stats
 
 
@@ -30,11 +35,11 @@ def test_streams_a_real_reply_with_stats(engine: EngineClient) -> None:
     pieces: list[str] = []
     stats: dict[str, Any] = {}
     request = ChatRequest(messages=[{"role": "user", "content": "Name a color."}], sampling=GREEDY)
-    for ev in engine.chat(request):
-        if ev["ev"] == "token":
-            pieces.append(ev["text"])
+    for ev in stream_chat(engine, request):
+        if isinstance(ev, Token):
+            pieces.append(ev.text)
         else:
-            stats = ev["stats"]
+            stats = ev.stats
     assert len(pieces) > 1, "the reply arrives in pieces, not at the end"
     assert "".join(pieces).strip()
     assert stats["reply_tokens"] >= len(pieces) - 1
@@ -89,14 +94,14 @@ def test_cancel_mid_reply_stops_within_a_token_or_two(engine: EngineClient) -> N
     seen = 0
     stats: dict[str, Any] = {}
     cancelled_at = 0.0
-    for ev in engine.chat(request):
-        if ev["ev"] == "token":
+    for ev in stream_chat(engine, request):
+        if isinstance(ev, Token):
             seen += 1
             if seen == 10:
                 cancelled_at = time.perf_counter()
                 engine.cancel()
-        elif ev["ev"] == "done":
-            stats = ev["stats"]
+        elif isinstance(ev, Done):
+            stats = ev.stats
             latency = time.perf_counter() - cancelled_at
     assert stats["stop_reason"] == "cancelled"
     # Tokens already in the pipe when cancel was sent still arrive; on a loaded
@@ -108,14 +113,14 @@ def test_cancel_mid_reply_stops_within_a_token_or_two(engine: EngineClient) -> N
 def test_cancel_during_a_long_prompt_aborts_prompt_processing(engine: EngineClient) -> None:
     long_text = "The parrot repeats what it hears. " * 180  # ~1,300 tokens
     request = ChatRequest(messages=[{"role": "user", "content": long_text}], sampling=GREEDY)
-    events = engine.events(request.to_command(0))
+    events = engine.events(request)
     threading.Timer(0.3, engine.cancel).start()
     started = time.perf_counter()
     last = list(events)[-1]
     elapsed = time.perf_counter() - started
-    assert last["ev"] == "done"
-    assert last["stats"]["stop_reason"] == "cancelled"
-    assert last["stats"]["reply_tokens"] == 0
+    assert isinstance(last, Done)
+    assert last.stats["stop_reason"] == "cancelled"
+    assert last.stats["reply_tokens"] == 0
     assert elapsed < 2.0
     # The engine is still usable, and the cut-off prompt left no garbage behind.
     text, _ = run(engine, [{"role": "user", "content": "Name a color."}])
@@ -153,28 +158,28 @@ def test_context_overflow_stop_policy_is_a_clear_error(engine: EngineClient) -> 
     msgs.append({"role": "user", "content": "Summarize."})
     request = ChatRequest(messages=msgs, sampling=GREEDY, overflow="stop")
     with pytest.raises(EngineFailure, match="context holds 2048") as info:
-        list(engine.chat(request))
+        list(stream_chat(engine, request))
     assert info.value.kind == "context_full"
 
 
 def test_killed_engine_gives_a_clear_error_and_a_new_engine_works(starter_model: Any) -> None:
     client = EngineClient()
     client.start()
-    client.load(LoadRequest(path=str(starter_model), n_ctx=512, threads=2))
+    load_model(client, LoadRequest(path=str(starter_model), n_ctx=512, threads=2))
     request = ChatRequest(
         messages=[{"role": "user", "content": "Write a long story."}],
         sampling={**GREEDY, "max_tokens": 500},
     )
     got = 0
     with pytest.raises(EngineFailure, match="killed") as info:
-        for _ev in client.chat(request):
+        for _ev in stream_chat(client, request):
             got += 1
             if got == 5:
                 client.kill()
     assert info.value.kind == "crashed"
     assert got >= 5
     client.start()  # a fresh engine process
-    client.load(LoadRequest(path=str(starter_model), n_ctx=512, threads=2))
+    load_model(client, LoadRequest(path=str(starter_model), n_ctx=512, threads=2))
     assert run(client, [{"role": "user", "content": "Hi"}])[0].strip()
     client.close()
 
@@ -184,7 +189,7 @@ def test_loading_a_missing_file_is_a_clear_error(tmp_path: Any) -> None:
     client.start()
     try:
         with pytest.raises(EngineFailure, match=r"nope\.gguf"):
-            client.load(LoadRequest(path=str(tmp_path / "nope.gguf")))
+            load_model(client, LoadRequest(path=str(tmp_path / "nope.gguf")))
         assert client.is_alive()
     finally:
         client.close()

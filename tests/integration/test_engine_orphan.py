@@ -15,17 +15,18 @@ import psutil
 APP = textwrap.dedent(
     """
     import sys, time
-    from parrotchat.engine.client import EngineClient
+    from parrotchat.engine.local.client import EngineClient
     from parrotchat.engine.protocol import ChatRequest, LoadRequest
+    from parrotchat.engine.calls import load_model, stream_chat
     if __name__ == "__main__":
         c = EngineClient()
         c.start()
-        c.load(LoadRequest(path=sys.argv[1], n_ctx=512, threads=2))
+        load_model(c, LoadRequest(path=sys.argv[1], n_ctx=512, threads=2))
         print(c.pid, flush=True)
         if sys.argv[2] == "streaming":
             req = ChatRequest(messages=[{"role": "user", "content": "Tell a long story."}],
                               sampling={"max_tokens": 2000, "temperature": 0.7})
-            for ev in c.chat(req):
+            for ev in stream_chat(c, req):
                 pass
         time.sleep(60)
     """

@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from parrotchat.core.background_hash import BackgroundHash
+from parrotchat.core.hub.background_hash import BackgroundHash
 
 
 def test_every_chunk_is_hashed_in_order() -> None:

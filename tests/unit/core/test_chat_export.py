@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from parrotchat.core.chat_export import export_json, export_markdown
-from parrotchat.core.chat_store import Chat, ChatStore, ReplyRecorder
+from parrotchat.core.chats.export import export_json, export_markdown
+from parrotchat.core.chats.store import Chat, ChatStore, ReplyRecorder
 
 
 def sample_chat(tmp_path: Path) -> Chat:

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from parrotchat.core.chat_store import ChatStore
-from parrotchat.core.chat_store_schema import SCHEMA_VERSION
+from parrotchat.core.chats.schema import SCHEMA_VERSION
+from parrotchat.core.chats.store import ChatStore
 from parrotchat.core.errors import StorageError
 
 REPO = Path(__file__).resolve().parents[3]
@@ -279,7 +279,7 @@ def test_a_full_disk_is_a_storage_error_and_keeps_the_data(db: Path) -> None:
     child = textwrap.dedent(
         """
         import os, resource, signal, sys
-        from parrotchat.core.chat_store import ChatStore
+        from parrotchat.core.chats.store import ChatStore
         from parrotchat.core.errors import StorageError
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
         store = ChatStore(sys.argv[1]).open()

@@ -2,7 +2,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from parrotchat.core.context_budget import fit_messages, reply_reserve
+from parrotchat.core.chats.context_budget import fit_messages, reply_reserve
 from parrotchat.core.errors import ContextFullError
 
 

@@ -21,13 +21,13 @@ from hub_server import (
     socket_guard,
 )
 
-from parrotchat.core.download_control import DownloadControl, DownloadProgress, DownloadStopped
-from parrotchat.core.download_queue import DownloadEvent, DownloadQueue
-from parrotchat.core.downloads import Downloader, DownloadError, DownloadRequest
-from parrotchat.core.hub_client import HubClient, Timeouts
-from parrotchat.core.hub_config import OFFLINE_MESSAGE, HubConfig, HubError, HubOfflineError
-from parrotchat.core.hub_files import FileChoice, RemoteFile
-from parrotchat.core.model_library import ModelLibrary
+from parrotchat.core.hub.client import HubClient, Timeouts
+from parrotchat.core.hub.config import OFFLINE_MESSAGE, HubConfig, HubError, HubOfflineError
+from parrotchat.core.hub.download_control import DownloadControl, DownloadProgress, DownloadStopped
+from parrotchat.core.hub.download_queue import DownloadEvent, DownloadQueue
+from parrotchat.core.hub.downloads import Downloader, DownloadError, DownloadRequest
+from parrotchat.core.hub.files import FileChoice, RemoteFile
+from parrotchat.core.models.library import ModelLibrary
 
 
 class Home:

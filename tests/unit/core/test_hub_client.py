@@ -16,15 +16,15 @@ from hub_server import (
     socket_guard,
 )
 
-from parrotchat.core.hub_client import HubClient, Timeouts
-from parrotchat.core.hub_config import (
+from parrotchat.core.hub.client import HubClient, Timeouts
+from parrotchat.core.hub.config import (
     DEFAULT_ENDPOINT,
     OFFLINE_MESSAGE,
     HubConfig,
     HubError,
     HubOfflineError,
 )
-from parrotchat.core.hub_files import (
+from parrotchat.core.hub.files import (
     FileChoice,
     GgufSummary,
     RemoteFile,
@@ -33,8 +33,8 @@ from parrotchat.core.hub_files import (
     check_repo_path,
     quantization_from_name,
 )
-from parrotchat.core.memory_fit import Fit
-from parrotchat.core.remote_fit import MachineMemory, assess_listing, recommended
+from parrotchat.core.models.memory_fit import Fit
+from parrotchat.core.models.remote_fit import MachineMemory, assess_listing, recommended
 from parrotchat.core.settings import Settings
 
 GB = 1_000_000_000

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from parrotchat.core.memory_fit import (
+from parrotchat.core.models.info import ModelInfo, read_model_info
+from parrotchat.core.models.memory_fit import (
     MIB,
     Fit,
     assess_fit,
@@ -16,7 +17,6 @@ from parrotchat.core.memory_fit import (
     estimate_memory,
     max_context_that_fits,
 )
-from parrotchat.core.model_info import ModelInfo, read_model_info
 
 GIB = 1024 * MIB
 

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from parrotchat.core.errors import ModelFileError
-from parrotchat.core.model_info import (
+from parrotchat.core.models.info import (
     chat_template_kind,
     read_model_info,
     validate_model_file,

@@ -8,8 +8,8 @@ import gguf_factory as gf
 import pytest
 
 from parrotchat.core.errors import ModelFileError, ParrotError
-from parrotchat.core.model_library import REFERENCES_FILE, ModelLibrary
-from parrotchat.core.starter_model import STARTER_ENV, starter_model_path
+from parrotchat.core.models.library import REFERENCES_FILE, ModelLibrary
+from parrotchat.core.models.starter import STARTER_ENV, starter_model_path
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from parrotchat.core.chat_store import ChatStore, ReplyRecorder
+from parrotchat.core.chats.store import ChatStore, ReplyRecorder
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -118,7 +118,7 @@ def test_fail_rejects_a_success_status(store: ChatStore) -> None:
 CHILD = textwrap.dedent(
     """
     import sys, time
-    from parrotchat.core.chat_store import ChatStore, ReplyRecorder
+    from parrotchat.core.chats.store import ChatStore, ReplyRecorder
     store = ChatStore(sys.argv[1]).open()
     chat = store.create_chat("kill me")
     recorder = ReplyRecorder(store, store.add_message(chat, "assistant", "", status="streaming"))

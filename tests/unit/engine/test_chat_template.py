@@ -15,7 +15,11 @@ from gguf_factory import CHATML_TEMPLATE
 from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
 from parrotchat.core.errors import TemplateError
-from parrotchat.engine.chat_template import MAX_SOURCE_CHARS, TEXT_LIMIT, ChatTemplate
+from parrotchat.engine.local.templates.chat_template import (
+    MAX_SOURCE_CHARS,
+    TEXT_LIMIT,
+    ChatTemplate,
+)
 
 HI = [{"role": "user", "content": "hi"}]
 TICKS = hasattr(signal, "setitimer")  # POSIX: the SIGPROF timer; Windows: the tracer
@@ -257,7 +261,7 @@ def test_the_watchdog_raises_only_inside_the_render_and_again_after_a_swallowed_
     again at the next check if the first was swallowed."""
     import jinja2.runtime
 
-    from parrotchat.engine import template_watch
+    from parrotchat.engine.local.templates import watch as template_watch
 
     watch = template_watch._Watch(0.0, 2**40)
     template_watch._ticking = watch

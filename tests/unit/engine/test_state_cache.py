@@ -1,4 +1,4 @@
-from parrotchat.engine.state_cache import SavedState, StateCache, common_prefix
+from parrotchat.engine.local.state_cache import SavedState, StateCache, common_prefix
 
 
 def test_best_match_picks_the_longest_shared_prefix() -> None:

@@ -1,4 +1,4 @@
-from parrotchat.engine.text_stream import TextStream
+from parrotchat.engine.local.text_stream import TextStream
 
 
 def test_korean_syllables_split_across_tokens_come_out_whole() -> None:

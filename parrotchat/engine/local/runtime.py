@@ -1,0 +1,487 @@
+"""The one place that imports llama_cpp: load a model, render, count, generate.
+
+It runs inside the engine process only. Beside the public `Llama` facade it uses a
+few lower-level calls on purpose, each for a reason the facade cannot serve:
+
+- the model-load progress callback (the facade has no parameter for it), which
+  also lets a load be cancelled;
+- a decode loop of our own, so that cancel works between tokens, prompt
+  processing can be aborted mid-batch (llama.cpp's abort callback), and text is
+  produced O(1) per token (the facade's streaming path re-detokenizes the reply);
+- per-sequence state save/restore, so a saved chat costs only its KV cells (the
+  facade's save_state also copies a n_batch x n_vocab logits array).
+
+These touch llama-cpp-python internals (`_ctx`, `_model`, `_init_sampler`); the
+version range in pyproject.toml is pinned to the releases this was tested with.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import sys
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import llama_cpp
+import llama_cpp._internals as llama_internals
+import llama_cpp.llama_chat_format as chat_format_module
+
+from parrotchat.core.chats.context_budget import fit_messages
+from parrotchat.core.errors import EngineError, NoChatTemplateError
+from parrotchat.core.sampling import SamplingParams
+from parrotchat.engine.local.state_cache import SavedState, StateCache, common_prefix
+from parrotchat.engine.local.templates.chat_template import ChatTemplate
+from parrotchat.engine.local.text_stream import TextStream
+from parrotchat.engine.protocol import ReplyStats
+
+# Named formats a user may pick for a model that carries no chat template.
+NAMED_FORMATS: dict[str, Callable[..., Any]] = {
+    name: fn
+    for name, fn in {
+        "chatml": getattr(chat_format_module, "format_chatml", None),
+        "llama-2": getattr(chat_format_module, "format_llama2", None),
+        "llama-3": getattr(chat_format_module, "format_llama3", None),
+        "mistral-instruct": getattr(chat_format_module, "format_mistral_instruct", None),
+        "gemma": getattr(chat_format_module, "format_gemma", None),
+        "zephyr": getattr(chat_format_module, "format_zephyr", None),
+        "alpaca": getattr(chat_format_module, "format_alpaca", None),
+        "vicuna": getattr(chat_format_module, "format", None),
+    }.items()
+    if fn is not None and name != "vicuna"
+}
+
+
+_NO_ABORT = llama_cpp.ggml_abort_callback()  # a NULL function pointer: no callback
+
+
+class Cancelled(Exception):
+    """The user cancelled a load or a reply."""
+
+
+# --- llama.cpp's log: kept for error messages instead of spilling onto the terminal ---
+
+_log_lines: deque[str] = deque(maxlen=50)
+
+
+@llama_cpp.llama_log_callback  # type: ignore[untyped-decorator]
+def _log_callback(level: int, text: bytes, user_data: ctypes.c_void_p) -> None:
+    line = text.decode("utf-8", errors="replace").strip()
+    if line:
+        _log_lines.append(line)
+
+
+llama_cpp.llama_log_set(_log_callback, ctypes.c_void_p(0))
+
+
+def _last_log_error() -> str:
+    lines = list(_log_lines)
+    for line in reversed(lines):
+        # llama.cpp's reason ("... tensor 'blk.1.ffn_up.weight' not found"), not the
+        # generic "failed to load model" it logs after it.
+        if "error loading model: " in line:
+            return line.split("error loading model: ", 1)[1]
+    for line in reversed(lines):
+        if "error" in line.lower() or "failed" in line.lower():
+            return line
+    return ""
+
+
+def backend_info() -> dict[str, Any]:
+    info = llama_cpp.llama_print_system_info().decode("utf-8", errors="replace")
+    offload = bool(llama_cpp.llama_supports_gpu_offload())
+    backend = "CPU"
+    for name in ("CUDA", "Metal", "Vulkan", "ROCm", "SYCL"):
+        if name.lower() in info.lower() or (
+            name == "Metal" and offload and sys.platform == "darwin"
+        ):
+            backend = name
+            break
+    return {"backend": backend, "gpu_offload": offload, "system_info": info.strip()}
+
+
+@contextlib.contextmanager
+def _load_hooks(progress: Callable[[float], bool]) -> Iterator[None]:
+    """Install a progress callback and defer chat-template compilation during a load.
+
+    The facade builds its model params from `llama_model_default_params()` with no
+    way to pass a progress callback, so that one call is wrapped. It also compiles
+    every chat template in the file at load time, and a broken or hostile template
+    would then fail the whole load: we render templates ourselves (bounded, in
+    chat_template.py), so during the load its formatter is replaced by one that
+    compiles nothing.
+    """
+    original_params = llama_cpp.llama_cpp.llama_model_default_params
+    original_formatter = chat_format_module.Jinja2ChatFormatter
+    callback = llama_cpp.llama_progress_callback(lambda value, _data: bool(progress(value)))
+
+    def params_with_progress() -> Any:
+        params = original_params()
+        params.progress_callback = callback
+        return params
+
+    class _DeferredFormatter:
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            pass
+
+        def to_chat_handler(self) -> None:
+            return None
+
+    setattr(llama_cpp.llama_cpp, "llama_model_default_params", params_with_progress)  # noqa: B010
+    setattr(chat_format_module, "Jinja2ChatFormatter", _DeferredFormatter)  # noqa: B010
+    try:
+        yield
+    finally:
+        setattr(llama_cpp.llama_cpp, "llama_model_default_params", original_params)  # noqa: B010
+        setattr(chat_format_module, "Jinja2ChatFormatter", original_formatter)  # noqa: B010
+
+
+@dataclass
+class LoadedInfo:
+    path: str
+    n_ctx: int
+    n_ctx_train: int
+    n_batch: int
+    threads: int
+    gpu_layers: int
+    chat_template: bool
+    chat_format: str | None
+    load_s: float
+    backend: str
+    description: str
+    fallback: str | None = None  # why a GPU load ran on the CPU instead
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+class LlamaRuntime:
+    """Owns one `llama_cpp.Llama`. Not thread-safe: the engine host serialises calls."""
+
+    def __init__(self, cancel: threading.Event, state_cache: StateCache | None = None) -> None:
+        self.cancel = cancel
+        self.llm: llama_cpp.Llama | None = None
+        self.info: LoadedInfo | None = None
+        self.states = state_cache or StateCache()
+        self._template: ChatTemplate | None = None
+        self._vocab: Any = None
+        self._eog: list[int] | None = None
+        self._piece_buf = ctypes.create_string_buffer(256)
+        self._abort_cb = llama_cpp.ggml_abort_callback(lambda _data: self.cancel.is_set())
+
+    # --- loading ---
+
+    def load(
+        self,
+        path: str,
+        n_ctx: int,
+        gpu_layers: int,
+        threads: int,
+        batch: int,
+        chat_format: str | None,
+        progress: Callable[[float], None],
+    ) -> LoadedInfo:
+        self.unload()
+        if not os.path.isfile(path):
+            raise EngineError(f"Model file {path}: not found")
+        if chat_format is not None and chat_format not in NAMED_FORMATS:
+            raise EngineError(
+                f"Unknown chat format '{chat_format}' (known: {', '.join(sorted(NAMED_FORMATS))})"
+            )
+        threads = threads or _default_threads()
+        started = time.perf_counter()
+
+        def on_progress(value: float) -> bool:
+            progress(value)
+            return not self.cancel.is_set()
+
+        fallback: str | None = None
+        while True:
+            _log_lines.clear()
+            try:
+                with _load_hooks(on_progress):
+                    llm = llama_cpp.Llama(
+                        model_path=path,
+                        n_ctx=n_ctx,
+                        n_batch=batch,
+                        n_ubatch=batch,
+                        n_threads=threads,
+                        n_threads_batch=threads,
+                        n_gpu_layers=gpu_layers,
+                        chat_format="chatml",  # never used: it only stops the "llama-2" guess
+                        verbose=False,
+                    )
+                break
+            except Exception as exc:  # llama-cpp-python raises ValueError/RuntimeError alike
+                if self.cancel.is_set():
+                    raise Cancelled("loading was cancelled") from exc
+                reason = _last_log_error() or str(exc)
+                if gpu_layers != 0:
+                    # The GPU backend could not take the model (driver, out of GPU
+                    # memory): run on the CPU, and say why.
+                    fallback = f"The GPU could not be used ({reason}); running on the CPU"
+                    gpu_layers = 0
+                    continue
+                raise EngineError(
+                    f"Model {os.path.basename(path)} could not be loaded: {reason}"
+                ) from exc
+        self.llm = llm
+        self._eog = None
+        self._vocab = llama_cpp.llama_model_get_vocab(llm.model)
+        template = llm.metadata.get("tokenizer.chat_template") or None
+        if template is not None:
+            eos, bos = llm.token_eos(), llm.token_bos()
+            # One that does not compile still loads: render() says why, at chat time.
+            self._template = ChatTemplate(
+                template,
+                eos_token=llm._model.token_get_text(eos) if eos != -1 else "",
+                bos_token=llm._model.token_get_text(bos) if bos != -1 else "",
+            )
+        self.info = LoadedInfo(
+            path=path,
+            n_ctx=llm.n_ctx(),
+            n_ctx_train=llm._model.n_ctx_train(),
+            n_batch=llm.n_batch,
+            threads=threads,
+            gpu_layers=gpu_layers,
+            chat_template=template is not None,
+            chat_format=chat_format,
+            load_s=time.perf_counter() - started,
+            backend=backend_info()["backend"] if gpu_layers != 0 else "CPU",
+            description=llm._model.desc(),
+            fallback=fallback,
+        )
+        return self.info
+
+    def unload(self) -> None:
+        if self.llm is not None:
+            self.llm.close()
+        self.llm = None
+        self.info = None
+        self._template = None
+        self.states.clear()
+
+    # --- prompts ---
+
+    def _require(self) -> llama_cpp.Llama:
+        if self.llm is None:
+            raise EngineError("No model is loaded")
+        return self.llm
+
+    def render(self, messages: Sequence[dict[str, str]], chat_format: str | None) -> list[int]:
+        llm = self._require()
+        name = chat_format or (self.info.chat_format if self.info else None)
+        if name is not None:
+            result = NAMED_FORMATS[name](messages=list(messages))
+            prompt: str = result.prompt
+            add_bos = not result.added_special
+        elif self._template is not None:
+            prompt = self._template.render(messages)  # bounded; raises TemplateError
+            add_bos = False  # the template writes its own BOS, as with llama-cpp-python's
+        else:
+            raise NoChatTemplateError(
+                f"Model {os.path.basename(llm.model_path)} has no chat template; choose a chat "
+                f"format for it ({', '.join(sorted(NAMED_FORMATS))})"
+            )
+        return list(llm.tokenize(prompt.encode("utf-8"), add_bos=add_bos, special=True))
+
+    def count(self, messages: Sequence[dict[str, str]], chat_format: str | None) -> int:
+        return len(self.render(messages, chat_format))
+
+    # --- generation ---
+
+    def chat(
+        self,
+        messages: Sequence[dict[str, str]],
+        sampling: SamplingParams,
+        overflow: str,
+        chat_format: str | None,
+        emit: Callable[[str], None],
+        ignore_eos: bool = False,
+    ) -> ReplyStats:
+        llm = self._require()
+        started = time.perf_counter()
+        n_ctx = llm.n_ctx()
+        rendered: dict[int, list[int]] = {}
+
+        def count(msgs: Sequence[dict[str, str]]) -> int:
+            tokens = self.render(msgs, chat_format)
+            rendered[len(msgs)] = tokens
+            return len(tokens)
+
+        if overflow not in ("drop_oldest", "stop"):
+            raise EngineError(f"Unknown context overflow policy '{overflow}'")
+        fit = fit_messages(messages, count, n_ctx, sampling.max_tokens, overflow)  # type: ignore[arg-type]
+        tokens = rendered.get(len(fit.messages)) or self.render(fit.messages, chat_format)
+        stats = ReplyStats(
+            prompt_tokens=len(tokens), dropped_messages=fit.dropped_messages, n_ctx=n_ctx
+        )
+        self.cancel.clear()
+        stats.restored_state = self._reuse_best_state(tokens)
+        prefix = common_prefix(llm.input_ids[: llm.n_tokens].tolist(), tokens)
+        # At least the last prompt token is evaluated again: its logits start the reply.
+        prefix = min(prefix, len(tokens) - 1)
+        stats.cached_tokens = prefix
+        stats.prompt_eval_tokens = len(tokens) - prefix
+        llm.n_tokens = prefix
+        llm._ctx.kv_cache_seq_rm(-1, prefix, -1)
+
+        prefill_started = time.perf_counter()
+        if not self._prefill(tokens[prefix:]):
+            stats.stop_reason = "cancelled"
+            stats.ttft_s = time.perf_counter() - started
+            return stats
+        stats.prefill_s = time.perf_counter() - prefill_started
+        if stats.prefill_s > 0:
+            stats.prompt_tokens_per_s = stats.prompt_eval_tokens / stats.prefill_s
+
+        sampler = self._sampler(sampling, ignore_eos)
+        stream = TextStream(sampling.stop)
+        max_tokens = sampling.max_tokens
+        ctx = llm._ctx
+        vocab = self._vocab
+        is_eog = llama_cpp.llama_vocab_is_eog
+        decode_started = time.perf_counter()
+        reason = "length"
+        first = True
+        n_reply = 0
+        while n_reply < max_tokens:
+            if self.cancel.is_set():
+                reason = "cancelled"
+                break
+            if llm.n_tokens >= n_ctx:
+                reason = "context_full"
+                break
+            token = sampler.sample(ctx, -1)
+            if is_eog(vocab, token):
+                reason = "finished"
+                break
+            n_reply += 1
+            text = stream.feed(self._piece(token))
+            if text:
+                if first:
+                    stats.ttft_s = time.perf_counter() - started
+                    first = False
+                emit(text)
+            if stream.stopped:
+                reason = "stop_string"
+                break
+            llm.eval([token])
+        tail = stream.flush()
+        if tail:
+            if first:
+                stats.ttft_s = time.perf_counter() - started
+            emit(tail)
+        if first and not tail:
+            stats.ttft_s = time.perf_counter() - started
+        stats.decode_s = time.perf_counter() - decode_started
+        stats.reply_tokens = n_reply
+        if stats.decode_s > 0 and n_reply:
+            stats.tokens_per_s = n_reply / stats.decode_s
+        stats.stop_reason = reason  # type: ignore[assignment]
+        return stats
+
+    def _sampler(self, sampling: SamplingParams, ignore_eos: bool) -> Any:
+        """The sampler chain for one reply (the facade's adds stages we do not use)."""
+        llm = self._require()
+        n_vocab = llm.n_vocab()
+        chain = llama_internals.LlamaSampler()  # type: ignore[no-untyped-call]
+        if ignore_eos:
+            # Benchmarks need replies of an exact length: end-of-generation tokens are banned.
+            if self._eog is None:
+                self._eog = [
+                    t for t in range(n_vocab) if llama_cpp.llama_vocab_is_eog(self._vocab, t)
+                ]
+            chain.add_logit_bias(n_vocab, {t: float("-inf") for t in self._eog})
+        if sampling.repeat_penalty != 1.0:
+            chain.add_penalties(n_vocab, 64, sampling.repeat_penalty, 0.0, 0.0)
+        if sampling.temperature <= 0.0:
+            chain.add_greedy()  # type: ignore[no-untyped-call]
+        else:
+            if sampling.top_k > 0:
+                chain.add_top_k(sampling.top_k)
+            chain.add_top_p(sampling.top_p, 1)
+            chain.add_min_p(sampling.min_p, 1)
+            chain.add_temp(sampling.temperature)
+            seed = sampling.seed if sampling.seed >= 0 else int.from_bytes(os.urandom(4), "little")
+            chain.add_dist(seed)
+        return chain
+
+    def _piece(self, token: int) -> bytes:
+        buf = self._piece_buf
+        n = llama_cpp.llama_token_to_piece(self._vocab, token, buf, len(buf), 0, False)
+        if n < 0:  # a piece longer than the buffer: grow it once and retry
+            self._piece_buf = buf = ctypes.create_string_buffer(-n)
+            n = llama_cpp.llama_token_to_piece(self._vocab, token, buf, len(buf), 0, False)
+        return buf.raw[:n]
+
+    def _prefill(self, tokens: Sequence[int]) -> bool:
+        """Evaluate prompt tokens; False if cancelled (then the context is cut back)."""
+        llm = self._require()
+        if not tokens:
+            return True
+        # The abort callback runs on every graph node, so it is only installed while
+        # reading the prompt; during decoding cancel is checked between tokens instead.
+        llama_cpp.llama_set_abort_callback(llm.ctx, self._abort_cb, None)
+        try:
+            for i in range(0, len(tokens), llm.n_batch):
+                if self.cancel.is_set():
+                    return False
+                n_before = llm.n_tokens
+                try:
+                    llm.eval(tokens[i : i + llm.n_batch])
+                except RuntimeError:
+                    if self.cancel.is_set():
+                        llm.n_tokens = n_before
+                        llm._ctx.kv_cache_seq_rm(-1, n_before, -1)
+                        return False
+                    raise
+        finally:
+            llama_cpp.llama_set_abort_callback(llm.ctx, _NO_ABORT, None)
+        return True
+
+    # --- chat switching ---
+
+    def _reuse_best_state(self, tokens: Sequence[int]) -> bool:
+        """Swap in a saved chat state if it shares a longer prefix than the live context."""
+        llm = self._require()
+        live = common_prefix(llm.input_ids[: llm.n_tokens].tolist(), tokens)
+        # The live context is worth keeping when most of it is about to be overwritten
+        # (another chat); an ordinary next turn or a regenerate keeps most of it anyway.
+        worth_saving = llm.n_tokens > 256 and live < llm.n_tokens // 2
+        saved, saved_len = self.states.best_match(tokens)
+        if saved is None or saved_len <= live + 16:
+            if worth_saving:
+                self._save_live()
+            return False
+        if worth_saving:
+            self._save_live()
+        llm._ctx.kv_cache_seq_rm(-1, 0, -1)
+        if llama_cpp.llama_state_seq_set_data(llm.ctx, saved.data, len(saved.data), 0) == 0:
+            llm.n_tokens = 0
+            return False
+        n = len(saved.tokens)
+        llm.input_ids[:n] = saved.tokens
+        llm.n_tokens = n
+        return True
+
+    def _save_live(self) -> None:
+        llm = self._require()
+        size = llama_cpp.llama_state_seq_get_size(llm.ctx, 0)
+        # The ctypes buffer itself is kept: no copies of a state that can be 100s of MB.
+        buf = (ctypes.c_uint8 * size)()
+        written = llama_cpp.llama_state_seq_get_data(llm.ctx, buf, size, 0)
+        if written == size:
+            tokens = tuple(int(t) for t in llm.input_ids[: llm.n_tokens])
+            self.states.put(SavedState(tokens=tokens, data=buf))
+
+
+def _default_threads() -> int:
+    import psutil
+
+    return max(1, psutil.cpu_count(logical=False) or os.cpu_count() or 1)

@@ -1,0 +1,316 @@
+"""One message on screen: who said it, the text (Markdown), its actions and stats.
+
+A finished message renders its Markdown once: prose through Qt's Markdown support,
+each fenced code block as a `CodeBlock` with its own Copy button. A streaming reply
+shows plain text appended at the end, and is rendered as Markdown when it ends.
+
+A message longer than FOLD_CHARS (a 5 MB paste) shows its first page, with
+"Show more" (the next page) and "Show all" under it: all of it as Markdown at once
+would freeze the window for seconds and make thousands of widgets. "Show all" adds
+the rest as plain text, SHOW_ALL_CHUNK characters per turn of the event loop. Copy
+and Edit always take the whole text. A reply that streamed in longer than
+FOLD_CHARS stays as the plain text it streamed as (it is all on screen already).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QFont, QGuiApplication, QPainter, QPaintEvent, QPalette
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
+
+from parrotchat.core.chats.records import Message
+from parrotchat.gui.chat.code_block import CodeBlock
+from parrotchat.gui.chat.markdown_blocks import FOLD_CHARS, PAGE_BLOCKS, page_end, split_page
+from parrotchat.gui.chat.stats_line import format_stats
+from parrotchat.gui.fitted_text import FittedTextView
+
+SHOW_ALL_CHUNK = 32 * 1024  # characters of plain text added per event-loop turn (~15 ms)
+
+_BOLD: dict[str, QFont] = {}
+
+
+def _bold_font(base: QFont) -> QFont:
+    key = base.key()
+    if key not in _BOLD:
+        bold = QFont(base)
+        bold.setBold(True)
+        _BOLD[key] = bold
+    return _BOLD[key]
+
+
+def prose_view(markdown: str) -> FittedTextView:
+    view = FittedTextView(wrap=True)
+    view.setMarkdown(markdown)
+    return view
+
+
+class MessageWidget(QFrame):
+    """A user or assistant message.
+
+    Signals:
+        editRequested(int, str): message id and text (user messages).
+        regenerateRequested(): redo this reply (the last one only).
+    """
+
+    editRequested = Signal(int, str)
+    regenerateRequested = Signal()
+
+    def __init__(self, message: Message, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.message_id = message.id
+        self.role = message.role
+        self.status = message.status
+        self._parts: list[str] = [message.content]
+        self._stream_view: FittedTextView | None = None
+        self._shown = 0  # characters of the text rendered so far
+        self._open_fence: str | None = None  # a code fence the last page left open
+        self._fold: FoldBar | None = None  # made for long messages only
+        self._rest_view: FittedTextView | None = None  # "Show all": the rest, plain
+        self.setObjectName("userMessage" if message.role == "user" else "assistantMessage")
+
+        self.role_label = QLabel(self._role_name(message))
+        self.role_label.setObjectName("roleLabel")
+        self.role_label.setFont(_bold_font(self.role_label.font()))
+        self.copy_button = self._tool_button(self.tr("Copy"))
+        self.edit_button = self._tool_button(self.tr("Edit"))
+        self.edit_button.setVisible(message.role == "user")
+        self.regenerate_button = self._tool_button(self.tr("Regenerate"))
+        self.regenerate_button.setVisible(False)
+        header = QHBoxLayout()
+        header.setContentsMargins(0, 0, 0, 0)
+        header.addWidget(self.role_label)
+        header.addStretch(1)
+        for button in (self.edit_button, self.regenerate_button, self.copy_button):
+            header.addWidget(button)
+
+        self.body = QVBoxLayout()
+        self.body.setContentsMargins(0, 0, 0, 0)
+        self.body.setSpacing(4)
+        self.stats_label = QLabel()
+        self.stats_label.setObjectName("statsLine")
+        self.stats_label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self.stats_label.setWordWrap(True)
+        self.stats_label.setVisible(False)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(10, 6, 10, 6)
+        layout.setSpacing(4)
+        layout.addLayout(header)
+        layout.addLayout(self.body)
+        self._layout = layout
+        layout.addWidget(self.stats_label)
+
+        if message.status == "streaming" and not message.content:
+            self._start_stream()
+        else:
+            self._render(message.content)
+            self.set_stats(message.stats, message.status)
+        self._connect_signals()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        # The user's messages sit on a soft bubble in the palette's alternate colour
+        # (a style sheet would cost every child widget a re-polish).
+        if self.role == "user":
+            painter = QPainter(self)
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(self.palette().alternateBase())
+            painter.drawRoundedRect(self.rect(), 8, 8)
+        super().paintEvent(event)
+
+    def _tool_button(self, text: str) -> QToolButton:
+        button = QToolButton()
+        button.setText(text)
+        button.setAutoRaise(True)
+        button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        return button
+
+    def _role_name(self, message: Message) -> str:
+        if message.role == "user":
+            return self.tr("You")
+        if message.role == "system":
+            return self.tr("System")
+        return message.model or self.tr("Assistant")
+
+    def _connect_signals(self) -> None:
+        self.copy_button.clicked.connect(self._copy)
+        self.edit_button.clicked.connect(self._edit)
+        self.regenerate_button.clicked.connect(self.regenerateRequested)
+
+    # --- content ------------------------------------------------------------------------
+
+    @property
+    def text(self) -> str:
+        if len(self._parts) > 1:
+            self._parts = ["".join(self._parts)]
+        return self._parts[0]
+
+    @property
+    def is_streaming(self) -> bool:
+        return self._stream_view is not None
+
+    def _clear_body(self) -> None:
+        self._rest_view = None
+        while self.body.count():
+            item = self.body.takeAt(0)
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.deleteLater()
+
+    def _render(self, markdown: str) -> None:
+        self._clear_body()
+        self._shown = 0
+        self._open_fence = None
+        self._render_page(markdown)
+
+    def _render_page(self, text: str) -> None:
+        """Render the next page of `text` (all of it when it is short)."""
+        if len(text) <= FOLD_CHARS:
+            page = split_page(text)
+        else:
+            end = page_end(text, self._shown)
+            page = split_page(text[self._shown : end], self._open_fence, PAGE_BLOCKS)
+        for block in page.blocks:
+            if block.kind == "code":
+                self.body.addWidget(CodeBlock(block.text, block.language))
+            else:
+                self.body.addWidget(prose_view(block.text))
+        self._open_fence = page.open_fence
+        self._shown += page.length
+        if self._shown < len(text) or self._fold is not None:
+            self._update_fold(len(text))
+
+    def _update_fold(self, total: int) -> None:
+        if self._fold is None:
+            self._fold = FoldBar()
+            self._fold.more_button.clicked.connect(self.show_more)
+            self._fold.all_button.clicked.connect(self.show_all)
+            self._fold.timer.timeout.connect(self._show_next_chunk)
+            self._layout.insertWidget(self._layout.indexOf(self.stats_label), self._fold)
+        self._fold.update_counts(self._shown, total)
+
+    @property
+    def fold_bar(self) -> FoldBar | None:
+        """Under a long message: what is shown of it, Show more, Show all (else None)."""
+        return self._fold
+
+    @property
+    def folded(self) -> bool:
+        """Part of the text is not on screen yet (Show more / Show all)."""
+        return self._stream_view is None and self._shown < len(self.text)
+
+    @Slot()
+    def show_more(self) -> None:
+        """The next page, as Markdown."""
+        if self.folded and self._rest_view is None:
+            self._render_page(self.text)
+
+    @Slot()
+    def show_all(self) -> None:
+        """The rest as plain text, a chunk per event-loop turn: the window keeps responding."""
+        if self._fold is None or not self.folded:
+            return
+        if self._rest_view is None:
+            self._rest_view = FittedTextView(wrap=True)
+            self._rest_view.setObjectName("restOfMessage")
+            self.body.addWidget(self._rest_view)
+        self._fold.more_button.setEnabled(False)
+        self._fold.all_button.setEnabled(False)
+        self._fold.timer.start()
+
+    @Slot()
+    def _show_next_chunk(self) -> None:
+        text = self.text
+        if self._rest_view is None or self._fold is None or self._shown >= len(text):
+            if self._fold is not None:
+                self._fold.timer.stop()
+            return
+        end = min(len(text), self._shown + SHOW_ALL_CHUNK)
+        self._rest_view.append_plain(text[self._shown : end])
+        self._shown = end
+        self._fold.update_counts(end, len(text))
+        if end >= len(text):
+            self._fold.timer.stop()
+
+    def _start_stream(self) -> None:
+        self._clear_body()
+        if self._fold is not None:
+            self._fold.hide()
+            self._fold.timer.stop()
+        self._stream_view = FittedTextView(wrap=True)
+        self._stream_view.setObjectName("streamingText")
+        self.body.addWidget(self._stream_view)
+        self.copy_button.setEnabled(False)
+
+    def append_text(self, text: str) -> None:
+        """Streaming: add text at the end (O(len(text)))."""
+        if self._stream_view is None:
+            self._start_stream()
+        assert self._stream_view is not None
+        self._parts.append(text)
+        self._stream_view.append_plain(text)
+
+    def finish(self, status: str, stats: dict[str, Any]) -> None:
+        """The stream ended: render the Markdown once and show the stats."""
+        self.status = status
+        if self._stream_view is not None:
+            self._stream_view = None
+            text = self.text
+            if len(text) <= FOLD_CHARS:
+                self._render(text)
+            else:  # already on screen in full: rendering it again would freeze the window
+                self._shown = len(text)
+        self.copy_button.setEnabled(True)
+        self.set_stats(stats, status)
+
+    def set_stats(self, stats: dict[str, Any] | None, status: str) -> None:
+        line = format_stats(stats, status) if self.role == "assistant" else ""
+        self.stats_label.setText(line)
+        self.stats_label.setVisible(bool(line))
+
+    def set_last_reply(self, last: bool, busy: bool) -> None:
+        self.regenerate_button.setVisible(last and self.role == "assistant")
+        self.regenerate_button.setEnabled(not busy)
+        self.edit_button.setEnabled(not busy)
+
+    # --- actions ------------------------------------------------------------------------
+
+    @Slot()
+    def _copy(self) -> None:
+        QGuiApplication.clipboard().setText(self.text)
+
+    @Slot()
+    def _edit(self) -> None:
+        self.editRequested.emit(self.message_id, self.text)
+
+
+class FoldBar(QWidget):
+    """Under a long message: how much of it is shown, Show more, Show all."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("foldBar")
+        self.label = QLabel()
+        self.label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self.label.setWordWrap(True)
+        self.more_button = QToolButton()
+        self.more_button.setText(self.tr("Show more"))
+        self.all_button = QToolButton()
+        self.all_button.setText(self.tr("Show all"))
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.label, 1)
+        layout.addWidget(self.more_button)
+        layout.addWidget(self.all_button)
+        self.timer = QTimer(self)
+        self.timer.setInterval(0)
+
+    def update_counts(self, shown: int, total: int) -> None:
+        self.label.setText(
+            self.tr("Long message: showing %1 of %2 characters.")
+            .replace("%1", f"{shown:,}")
+            .replace("%2", f"{total:,}")
+        )
+        self.setVisible(shown < total)

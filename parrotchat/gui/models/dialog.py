@@ -1,0 +1,82 @@
+"""The Models window: the local library and the hub, in two tabs.
+
+It owns two worker threads (library changes, hub calls and downloads) and stops
+them when it closes. A change to the library ends in a rescan by the
+ModelController, so the model picker lists new models at once.
+
+Signals:
+    settingsChanged(): a setting was changed here (default model, network); save them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Signal, Slot
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTabWidget, QVBoxLayout, QWidget
+
+from parrotchat.gui.bench_runner import BenchRunner
+from parrotchat.gui.models.download_tab import DownloadTab
+from parrotchat.gui.models.hub_tasks import HubTasks
+from parrotchat.gui.models.library_tab import LibraryTab
+
+if TYPE_CHECKING:
+    from parrotchat.core.models.info import ModelInfo
+    from parrotchat.core.paths import AppPaths
+    from parrotchat.gui.models.controller import ModelController
+
+
+class ModelsDialog(QDialog):
+    settingsChanged = Signal()
+
+    def __init__(
+        self,
+        models: ModelController,
+        downloads_dir: Path,
+        paths: AppPaths | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("Models"))
+        self.resize(980, 680)
+        self.models = models
+        bench = BenchRunner(paths, models.settings, self) if paths is not None else None
+        self.library = LibraryTab(models, bench)
+        self.hub = HubTasks(models.settings, Path(models.models_dir), downloads_dir, self)
+        self.download = DownloadTab(self.hub)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.library, self.tr("Library"))
+        self.tabs.addTab(self.download, self.tr("Download"))
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.tabs)
+        layout.addWidget(buttons)
+        buttons.rejected.connect(self.close)
+        self.library.defaultChosen.connect(self._default_chosen)
+        self.library.libraryChanged.connect(self._rescan)
+        self.library.useRequested.connect(self.models.choose)
+        self.download.modelDownloaded.connect(self._downloaded)
+        self.download.settingsSaved.connect(self.settingsChanged)
+
+    @Slot(object)
+    def _default_chosen(self, model: ModelInfo) -> None:
+        self.models.settings.default_model = model.name
+        self.settingsChanged.emit()
+
+    @Slot()
+    def _rescan(self) -> None:
+        self.models.scan(load_default=False)
+
+    @Slot(object)
+    def _downloaded(self, model: ModelInfo) -> None:
+        self._rescan()
+        self.library.message.setText(self.tr("Downloaded %1.").replace("%1", model.name))
+
+    def stop(self) -> None:
+        """Pause downloads (they resume next time) and stop the worker threads."""
+        self.library.stop()
+        self.hub.stop()
+
+    def reject(self) -> None:
+        self.hide()  # downloads go on; MainWindow.detach stops them

@@ -15,15 +15,19 @@ from collections.abc import Callable, Iterator
 from parrotchat.engine.protocol import TERMINAL_EVENTS, Event
 
 
+# One counter for the whole process: the window can hold a local and a remote engine
+# at once, and an id must name one request whichever engine it went to.
+_IDS = itertools.count(1)
+
+
 class EventRouter:
     def __init__(self) -> None:
         self.listener: Callable[[Event], None] | None = None
-        self._ids = itertools.count(1)
         self._waiters: dict[int, queue.Queue[Event]] = {}
         self._lock = threading.Lock()
 
     def next_id(self) -> int:
-        return next(self._ids)
+        return next(_IDS)
 
     def deliver(self, event: Event) -> None:
         req_id = event.id

@@ -26,7 +26,7 @@ from parrotchat.engine.calls import (
     stream_chat,
 )
 from parrotchat.engine.local.client import EngineClient
-from parrotchat.engine.protocol import ChatRequest, Done, LoadRequest
+from parrotchat.engine.protocol import ChatRequest, Done, LoadRequest, Token
 
 BOUND_S = 10.0  # the engine's own deadline is 2 s
 PEAK_RSS_MB = 1500
@@ -116,11 +116,11 @@ def engine() -> Iterator[EngineClient]:
         f"\nhostile chat templates: {_figures['tried']} tried in the real engine, "
         f"{_figures['executed']} executed code, {_figures['hung']} ran past {BOUND_S:g} s; "
         f"slowest refusal {_figures['slowest_s']:.2f} s; engine peak RSS "
-        f"{status['peak_rss_mb']:.0f} MB"
+        f"{status.peak_rss_mb:.0f} MB"
     )
 
 
-def chat(engine: EngineClient, chat_format: str | None = None) -> list[dict[str, Any]]:
+def chat(engine: EngineClient, chat_format: str | None = None) -> list[Token | Done]:
     request = ChatRequest(
         HI, sampling={"max_tokens": 4, "temperature": 0.0}, chat_format=chat_format
     )

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from parrotchat.core.chats.export import export_json, export_markdown
+from parrotchat.core.chats.settings import ChatSettings
 from parrotchat.core.errors import ParrotError, StorageError, TemplateError
 from parrotchat.core.prompt_templates import TemplateLibrary
 from parrotchat.core.settings import Settings
@@ -34,7 +35,6 @@ from parrotchat.gui.chat.controller import ChatController
 from parrotchat.gui.chat.controls_panel import ControlsPanel
 from parrotchat.gui.chat.template_editor import TemplateEditor
 from parrotchat.gui.chat.template_picker import TemplateBar, TemplateDialog, render
-from parrotchat.gui.chat_settings import ChatSettings
 from parrotchat.gui.engine_controller import EngineController
 from parrotchat.gui.error_banner import ErrorBanner
 from parrotchat.gui.models.controller import ModelController

@@ -18,11 +18,11 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from parrotchat.core.chats.records import Chat, Message, utc_now
+from parrotchat.core.chats.settings import ChatSettings
 from parrotchat.core.chats.store import ChatStore, ReplyRecorder
 from parrotchat.core.errors import EngineError, StorageError
 from parrotchat.core.settings import Settings
 from parrotchat.gui.chat.reply_saver import ReplySaver
-from parrotchat.gui.chat_settings import ChatSettings
 from parrotchat.gui.engine_controller import EngineController
 from parrotchat.gui.models.controller import ModelController
 

@@ -25,8 +25,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from parrotchat.core.chats.settings import ChatSettings
 from parrotchat.core.sampling import OVERFLOW_POLICIES, SamplingParams
-from parrotchat.gui.chat_settings import ChatSettings
 
 APPLY_DELAY_MS = 600
 MAX_CONTEXT = 1 << 20

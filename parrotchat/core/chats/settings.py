@@ -1,8 +1,8 @@
 """One chat's own settings: system prompt, sampling and overflow policy.
 
 A chat stores only what it was given (its `settings` JSON); anything missing comes
-from the user's defaults in Settings. Plain Python: the controls panel edits it,
-the chat controller sends it to the engine.
+from the user's defaults in Settings. The chat service sends it to the engine with
+every turn, whichever front end drives it; the window's controls panel edits it.
 """
 
 from __future__ import annotations

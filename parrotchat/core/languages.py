@@ -69,7 +69,8 @@ def language_name(value: str, prompt_lang: str = "en") -> str:
 
 
 def ui_language(setting: str | None) -> str:
-    """The interface language code: the user's setting, else the system locale, else English."""
+    """The interface language as a bare code ("ko", "en", never "ko_KR"): the user's
+    setting, else the system locale, else English."""
     import locale
     import os
 

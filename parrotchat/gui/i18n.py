@@ -16,8 +16,12 @@ from parrotchat.gui.app_resources import resource_dir
 UI_LANGUAGES: list[tuple[str, str]] = [("en", "English"), ("ko", "한국어")]
 
 
-def ui_language(setting: str | None) -> str:
-    """The language code to use: the setting if given, else the system's."""
+def ui_locale(setting: str | None) -> str:
+    """The locale the window runs in: the setting ("ko") if given, else the system's
+    full locale name ("ko_KR"), which Qt's translators and number formats want.
+
+    Not `core.languages.ui_language`, which reduces either to a bare code ("ko").
+    """
     if setting:
         return setting
     return QLocale.system().name()  # "ko_KR", "en_US", ...

@@ -27,7 +27,7 @@ from parrotchat.core.settings import Settings, save_settings
 from parrotchat.gui.app_resources import app_icon
 from parrotchat.gui.chat.controller import ChatController
 from parrotchat.gui.engine_controller import EngineController
-from parrotchat.gui.i18n import install_translators, ui_language
+from parrotchat.gui.i18n import install_translators, ui_locale
 from parrotchat.gui.main_window import MainWindow
 from parrotchat.gui.models.controller import ModelController
 from parrotchat.gui.platform_check import binding_problem, platform_problem
@@ -88,7 +88,7 @@ class WindowSession:
                     "WindowSession", "Replies cut off when ParrotChat last closed were kept: %1"
                 ).replace("%1", str(recovered))
             )
-        lang = ui_lang or ui_language(settings.ui_language)
+        lang = ui_lang or ui_locale(settings.ui_language)
         window = MainWindow(chats, models, engine, templates, settings, lang)
         window.app_paths = paths
         session = cls(
@@ -186,7 +186,7 @@ def run_window(ctx: Any, args: Any) -> int:
     if broken is not None:
         raise ParrotError(broken)
     app.setWindowIcon(app_icon())
-    translators = install_translators(app, ui_language(ctx.settings.ui_language))
+    translators = install_translators(app, ui_locale(ctx.settings.ui_language))
     try:
         session = WindowSession.create(
             ctx.paths, ctx.settings, warnings=ctx.warnings, model=getattr(args, "model", None)

@@ -5,73 +5,79 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Any
 
 from parrotchat.cli.context import CliContext
 from parrotchat.cli.engine_session import engine_with_model
-from parrotchat.conversation import run_turn
 from parrotchat.core.chats.export import export_json
+from parrotchat.core.chats.settings import ChatSettings
 from parrotchat.core.errors import ParrotError
 from parrotchat.core.languages import ui_language
 from parrotchat.core.prompt_templates import TemplateLibrary
-
-
-def _title_for(text: str) -> str:
-    line = " ".join(text.split())
-    return line[:60] + ("…" if len(line) > 60 else "") or "New chat"
+from parrotchat.service.chat_service import ChatService
+from parrotchat.service.run_turn import run_turn
 
 
 def run_ask(ctx: CliContext, args: argparse.Namespace) -> int:
     text = sys.stdin.read() if args.text == "-" else args.text
     if not text.strip():
         raise ParrotError("Nothing to send: the message is empty")
-    settings = ctx.settings
-    sampling = settings.sampling
-    system_prompt = args.system if args.system is not None else settings.system_prompt
-    user_text = text
-    if args.template:
-        template = TemplateLibrary(ctx.paths.user_templates_dir).get(args.template)
-        values = {"text": text}
-        if args.language:
-            values["language"] = args.language
-        lang = "ko" if ui_language(settings.ui_language) == "ko" else "en"
-        rendered = template.render(values, lang=lang)
-        user_text = rendered.user
-        if rendered.system and args.system is None:
-            system_prompt = rendered.system
-        sampling = sampling.with_overrides(rendered.sampling)
-    sampling = sampling.with_overrides(
-        {"temperature": args.temperature, "max_tokens": args.max_tokens, "seed": args.seed}
-    )
     model = ctx.model(args.ask_model or args.model)
     store = ctx.store()
+    service = ChatService(store, ctx.settings)
     try:
-        if args.chat is not None:
-            chat = store.get_chat(args.chat)
+        # A continued chat keeps its own settings; what this command's options say
+        # goes over them for this message, and a new chat keeps it as its own.
+        chat = store.get_chat_tail(args.chat, 0) if args.chat is not None else None
+        user_text, chat_settings = _message_and_settings(ctx, args, text, service.settings_of(chat))
+        if chat is not None:
             chat_id = chat.id
         else:
-            chat_id = store.create_chat(
-                _title_for(text), model=model.name, settings={"system_prompt": system_prompt}
-            )
-        store.add_message(chat_id, "user", user_text)
+            chat_id = service.create_chat(text, model.name, chat_settings)
+        service.add_user_message(chat_id, user_text)
         with engine_with_model(ctx, model, n_ctx=args.context, chat_format=args.chat_format) as s:
             result = run_turn(
-                s.client,
-                store,
+                s.engine,
+                service,
                 chat_id,
-                system_prompt=system_prompt,
-                sampling=sampling,
-                overflow=args.overflow or settings.overflow_policy,
-                model_name=model.name,
-                on_text=_print_piece,
+                chat_settings,
+                model_name=s.model_name,
+                n_ctx=s.n_ctx,
                 chat_format=args.chat_format,
+                on_text=_print_piece,
             )
         sys.stdout.write("\n")
         _report_stats(chat_id, result.stats)
     finally:
         store.close()
     return 0
+
+
+def _message_and_settings(
+    ctx: CliContext, args: argparse.Namespace, text: str, chat_settings: ChatSettings
+) -> tuple[str, ChatSettings]:
+    """The message to send and the settings to send it with: the chat's own, then a
+    template's, then the command line's."""
+    user_text = text
+    if args.template:
+        template = TemplateLibrary(ctx.paths.user_templates_dir).get(args.template)
+        values = {"text": text}
+        if args.language:
+            values["language"] = args.language
+        lang = "ko" if ui_language(ctx.settings.ui_language) == "ko" else "en"
+        rendered = template.render(values, lang=lang)
+        user_text = rendered.user
+        chat_settings = chat_settings.with_template(rendered.system, rendered.sampling)
+    sampling = chat_settings.sampling.with_overrides(
+        {"temperature": args.temperature, "max_tokens": args.max_tokens, "seed": args.seed}
+    )
+    return user_text, replace(
+        chat_settings,
+        system_prompt=chat_settings.system_prompt if args.system is None else args.system,
+        sampling=sampling,
+        overflow_policy=args.overflow or chat_settings.overflow_policy,
+    )
 
 
 def _print_piece(text: str) -> None:

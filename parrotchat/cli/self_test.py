@@ -27,7 +27,7 @@ def run_self_test(ctx: CliContext, model_arg: str | None, as_json: bool) -> int:
         first: float | None = None
         parts: list[str] = []
         stats: dict[str, Any] = {}
-        for event in stream_chat(session.client, request):
+        for event in stream_chat(session.engine, request):
             match event:
                 case Token(text=text):
                     if first is None:

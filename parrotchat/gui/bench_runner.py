@@ -1,5 +1,5 @@
-""" "Run benchmark" in the Library tab: `parrotchat bench`'s measurement, on a worker
-thread, in a fresh engine process (the window's own engine is left alone).
+""" "Run benchmark" in the Library tab: `parrotchat bench`'s measurement (service/bench.py),
+on a worker thread, in a fresh engine process (the window's own engine is left alone).
 """
 
 from __future__ import annotations
@@ -39,16 +39,22 @@ class BenchWorker(QObject):
 
     @Slot(object)
     def run(self, model: ModelInfo) -> None:
-        from parrotchat.cli.bench import measure
-        from parrotchat.cli.context import CliContext
+        from parrotchat.engine.local.client import EngineClient
+        from parrotchat.service.bench import bench_context, measure
+        from parrotchat.service.model_load import load_local_model
 
-        ctx = CliContext(self.paths, replace(self.settings))
+        n_ctx = bench_context(BENCH_PROMPT_TOKENS, BENCH_REPLY_TOKENS)
+        client = EngineClient()
         try:
-            result: dict[str, Any] = measure(ctx, model, BENCH_PROMPT_TOKENS, BENCH_REPLY_TOKENS)
+            client.start()
+            session = load_local_model(client, replace(self.settings), model, n_ctx=n_ctx)
+            result: dict[str, Any] = measure(session, BENCH_PROMPT_TOKENS, BENCH_REPLY_TOKENS)
         except (ParrotError, OSError) as exc:
             self.failed.emit(f"{model.name}: {exc}")
         else:
             self.measured.emit(model, result)
+        finally:
+            client.close()
 
 
 class BenchRunner(QObject):

@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
 )
 
 from parrotchat.core.chats.export import export_json, export_markdown
-from parrotchat.core.chats.settings import ChatSettings
 from parrotchat.core.errors import ParrotError, StorageError, TemplateError
 from parrotchat.core.prompt_templates import TemplateLibrary
 from parrotchat.core.settings import Settings
@@ -332,13 +331,8 @@ class MainWindow(QMainWindow):
 
     def _use_prompt(self, user: str, system: str, sampling: dict[str, Any], name: str) -> None:
         self.composer.set_text(user)
-        current = self.chats.chat_settings
         try:
-            new = ChatSettings(
-                system or current.system_prompt,
-                current.sampling.with_overrides(sampling),
-                current.overflow_policy,
-            )
+            new = self.chats.chat_settings.with_template(system, sampling)
         except ParrotError as exc:
             self._show_error(self.tr("The template could not be used"), str(exc))
             return

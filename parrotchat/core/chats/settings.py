@@ -43,6 +43,15 @@ class ChatSettings:
                 result = replace(result, overflow_policy=policy)
         return result
 
+    def with_template(self, system: str, sampling: dict[str, Any]) -> ChatSettings:
+        """These settings with a prompt template's over them: its system prompt (when it
+        has one) and its sampling values. ParrotError names a bad sampling value."""
+        return replace(
+            self,
+            system_prompt=system or self.system_prompt,
+            sampling=self.sampling.with_overrides(sampling),
+        )
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "system_prompt": self.system_prompt,

@@ -1,12 +1,15 @@
-"""One conversation at a time: send, stream, stop, regenerate, edit-and-resend.
+"""One conversation at a time in the window: send, stream, stop, regenerate, edit.
 
-The user's message is saved before the engine hears of it; the reply is saved as
-it grows (a `ReplyRecorder`, fed from the token signal on the GUI thread: a list
-append, and a store write at most once a second); whatever the engine does, what
-was written stays. When the disk refuses (full, removed), what is on screen stays:
-a reply that could not be saved is kept in memory and saved again every few
-seconds until it works, and a message that could not be saved goes back to the
-composer (reply_saver.py). Widgets never come here: the view listens to the signals.
+A thin adapter over the chat service (parrotchat/service), which builds, counts and
+saves every turn as it does for the CLI: the service's steps become Qt signals, and
+the engine's signals drive the steps. The user's message is saved before the engine
+hears of it; the reply is saved as it grows (a `Turn`, fed from the token signal on
+the GUI thread: a list append, and a store write at most once a second); whatever
+the engine does, what was written stays. When the disk refuses (full, removed), what
+is on screen stays: a reply that could not be saved is kept in memory and saved
+again every few seconds until it works, and a message that could not be saved goes
+back to the composer (reply_saver.py). Widgets never come here: the view listens to
+the signals.
 """
 
 from __future__ import annotations
@@ -17,34 +20,32 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
-from parrotchat.core.chats.records import Chat, Message, utc_now
+from parrotchat.core.chats.records import Chat
 from parrotchat.core.chats.settings import ChatSettings
-from parrotchat.core.chats.store import ChatStore, ReplyRecorder
-from parrotchat.core.errors import EngineError, StorageError
+from parrotchat.core.chats.store import ChatStore
+from parrotchat.core.errors import EngineError, ParrotError, StorageError
 from parrotchat.core.settings import Settings
 from parrotchat.gui.chat.reply_saver import ReplySaver
 from parrotchat.gui.engine_controller import EngineController
 from parrotchat.gui.models.controller import ModelController
+from parrotchat.service.chat_service import ChatService
+from parrotchat.service.turn import Turn
 
-TITLE_LENGTH = 60
 OPEN_MESSAGES = 100  # a chat opens with its newest messages; the view reads older ones
 BIG_MESSAGE = 256 * 1024  # characters: a message this long is handed on over a few turns
 
 
-def title_for(text: str) -> str:
-    # Only the start is read: split() over a 5 MB paste alone would take ~70 ms.
-    line = " ".join(text.lstrip()[: TITLE_LENGTH * 4].split())
-    return (line[:TITLE_LENGTH] + ("…" if len(line) > TITLE_LENGTH else "")) or "New chat"
-
-
 @dataclass
 class _Reply:
-    chat_id: int
-    message_id: int
-    recorder: ReplyRecorder
+    """A turn as the window drives it: the engine's request id, and whether Stop was hit."""
+
+    turn: Turn
     req_id: int | None = None  # None: waiting for the model to load
-    left_out: int = 0  # older messages not even sent: they could not have fitted
     stopped: bool = False
+
+    @property
+    def chat_id(self) -> int:
+        return self.turn.chat_id
 
 
 class ChatController(QObject):
@@ -96,11 +97,12 @@ class ChatController(QObject):
     ) -> None:
         super().__init__(parent)
         self.store = store
+        self.service = ChatService(store, settings)
         self.engine = engine
         self.models = models
         self.settings = settings
         self.chat_id: int | None = None
-        self.chat_settings = ChatSettings.defaults(settings)
+        self.chat_settings = self.service.settings_of(None)
         self.ignore_eos = False  # benchmarks: replies run to max_tokens
         self._replies: dict[int, _Reply] = {}  # by request id
         self._current: _Reply | None = None
@@ -109,7 +111,7 @@ class ChatController(QObject):
         self._count_id: int | None = None
         self._flush_timer = QTimer(self)
         self._flush_timer.setInterval(1000)
-        self.saver = ReplySaver(lambda: self._current.recorder if self._current else None, self)
+        self.saver = ReplySaver(lambda: self._current.turn if self._current else None, self)
         self._connect_signals()
 
     def _engine_links(self) -> list[tuple[Any, Any]]:
@@ -147,9 +149,9 @@ class ChatController(QObject):
         for reply in open_replies:
             with contextlib.suppress(StorageError, RuntimeError):
                 if reply.stopped:
-                    reply.recorder.finish({"stop_reason": "cancelled"})
+                    reply.turn.close("complete", {"stop_reason": "cancelled"})
                 else:
-                    reply.recorder.fail(
+                    reply.turn.fail(
                         "ParrotChat closed before the reply finished", status="interrupted"
                     )
         self._replies.clear()
@@ -173,7 +175,7 @@ class ChatController(QObject):
             self.stop()
         if chat_id is None:
             self.chat_id = None
-            self.chat_settings = ChatSettings.defaults(self.settings)
+            self.chat_settings = self.service.settings_of(None)
             self.settings.last_chat_id = None
             self.chatOpened.emit(None)
             self.settingsChanged.emit(self.chat_settings)
@@ -186,7 +188,7 @@ class ChatController(QObject):
             return
         self.chat_id = chat.id
         self.settings.last_chat_id = chat.id
-        self.chat_settings = ChatSettings.from_dict(chat.settings, self.settings)
+        self.chat_settings = self.service.settings_of(chat)
         self.chatOpened.emit(chat)
         self.settingsChanged.emit(self.chat_settings)
         self._count_context(chat)
@@ -197,9 +199,7 @@ class ChatController(QObject):
     def _ensure_chat(self, first_text: str) -> int:
         if self.chat_id is None:
             model = self.models.current.name if self.models.current else None
-            self.chat_id = self.store.create_chat(
-                title_for(first_text), model=model, settings=self.chat_settings.to_dict()
-            )
+            self.chat_id = self.service.create_chat(first_text, model, self.chat_settings)
             self.settings.last_chat_id = self.chat_id
             self.chatsChanged.emit()
         return self.chat_id
@@ -226,7 +226,7 @@ class ChatController(QObject):
         self.chat_settings = chat_settings
         if self.chat_id is not None:
             try:
-                self.store.update_chat_settings(self.chat_id, chat_settings.to_dict())
+                self.service.save_settings(self.chat_id, chat_settings)
             except StorageError as exc:
                 self.errorOccurred.emit(self.tr("The chat settings could not be saved"), str(exc))
 
@@ -242,7 +242,7 @@ class ChatController(QObject):
             return False
         try:
             chat_id = self._ensure_chat(text)
-            message_id = self.store.add_message(chat_id, "user", text)
+            message = self.service.add_user_message(chat_id, text)
         except StorageError as exc:
             title = self.tr("Your message could not be saved")
             self.saver.note_shown(title)
@@ -252,9 +252,7 @@ class ChatController(QObject):
             self.unsentText.emit(text)
             return False
         self.saver.went_through()
-        self.messageAdded.emit(
-            Message(message_id, chat_id, "user", text, utc_now(), None, None, None, "complete")
-        )
+        self.messageAdded.emit(message)
         if len(text) > BIG_MESSAGE:
             # Saving and showing a big message took this turn of the event loop; the
             # reply starts in the next, its prompt goes out in the one after (reading
@@ -273,16 +271,12 @@ class ChatController(QObject):
         if self._current is not None or self.chat_id is None:
             return
         try:
-            chat = self.store.get_chat_tail(self.chat_id, 1)
-            if not chat.messages:
-                return
-            last = chat.messages[-1]
-            if last.role == "assistant":
-                self.store.delete_messages_from(chat.id, last.id)
-                self.messagesRemoved.emit(last.id)
-        except StorageError as exc:
+            removed = self.service.drop_last_reply(self.chat_id)
+        except ParrotError as exc:
             self.errorOccurred.emit(self.tr("The reply could not be regenerated"), str(exc))
             return
+        if removed is not None:
+            self.messagesRemoved.emit(removed)
         self._start_reply()
 
     def edit_and_resend(self, message_id: int, text: str) -> bool:
@@ -290,7 +284,7 @@ class ChatController(QObject):
         if self._current is not None or self.chat_id is None or not text.strip():
             return False
         try:
-            self.store.delete_messages_from(self.chat_id, message_id)
+            self.service.drop_from(self.chat_id, message_id)
         except StorageError as exc:
             self.errorOccurred.emit(self.tr("The message could not be changed"), str(exc))
             self.unsentText.emit(text)
@@ -317,10 +311,10 @@ class ChatController(QObject):
         reply.stopped = True
         if reply.req_id is not None:
             self.engine.stop(reply.req_id)
-            self._end_current("complete", {"stop_reason": "cancelled"}, keep_recorder=True)
+            self._end_current("complete", {"stop_reason": "cancelled"}, awaiting_engine=True)
         else:  # still waiting for the model: nothing was generated
             self._waiting = None
-            self.saver.finish(reply.recorder, "complete", {"stop_reason": "cancelled"})
+            self.saver.finish(reply.turn, "complete", {"stop_reason": "cancelled"})
             self._end_current("complete", {"stop_reason": "cancelled"})
 
     def _start_reply(self, defer_prompt: bool = False) -> None:
@@ -333,25 +327,17 @@ class ChatController(QObject):
                 self.tr("Choose a model at the top of the window, then send again."),
             )
             return
-        sampling = self.chat_settings.sampling
         try:
-            message_id = self.store.add_message(
-                self.chat_id,
-                "assistant",
-                "",
-                model=model.name,
-                sampling=sampling.to_dict(),
-                status="streaming",
-            )
+            turn = self.service.begin_turn(self.chat_id, self.chat_settings, model.name)
         except StorageError as exc:
             self.errorOccurred.emit(self.tr("The reply could not be saved"), str(exc))
             return
-        reply = _Reply(self.chat_id, message_id, ReplyRecorder(self.store, message_id))
+        reply = _Reply(turn)
         self._current = reply
         self._retry = None
         # The window clears the last error for a new reply: a new failure is shown anew.
         self.saver.note_shown(None)
-        self.replyStarted.emit(message_id)
+        self.replyStarted.emit(turn.message_id)
         self.busyChanged.emit(True)
         self._flush_timer.start()
         if self.engine.loaded is None:
@@ -363,41 +349,16 @@ class ChatController(QObject):
             self._send_prompt(reply)
 
     def _send_prompt(self, reply: _Reply) -> None:
-        from parrotchat.conversation import engine_messages  # after start-up: it imports gguf
-
         if reply is not self._current or reply.req_id is not None:
             return  # stopped, or another chat opened, in between
         try:
-            chat = self._prompt_chat(reply.chat_id)
-        except StorageError as exc:
-            self._fail_current(reply, str(exc))
-            return
-        reply.left_out = chat.older
-        self._submit(reply, engine_messages(chat, self.chat_settings.system_prompt))
-
-    def _prompt_chat(self, chat_id: int) -> Chat:
-        """The chat as far back as can reach the model.
-
-        A message takes at least one token, so no more than n_ctx of the newest can
-        fit: a 100,000-message chat sends its last n_ctx, not 100,000 to fit in.
-        """
-        n_ctx = self._n_ctx() or self.settings.context_length
-        return self.store.get_chat_tail(chat_id, max(1, n_ctx))
-
-    def _submit(self, reply: _Reply, messages: list[dict[str, str]]) -> None:
-        from parrotchat.engine.protocol import ChatRequest
-
-        # The empty streaming message itself is not part of the prompt.
-        request = ChatRequest(
-            messages=messages,
-            sampling=self.chat_settings.sampling.to_dict(),
-            overflow=self.chat_settings.overflow_policy,
-            chat_format=self.models.chat_format,
-            ignore_eos=self.ignore_eos,
-        )
-        try:
+            request = reply.turn.build_request(
+                self._n_ctx() or self.settings.context_length,
+                chat_format=self.models.chat_format,
+                ignore_eos=self.ignore_eos,
+            )
             reply.req_id = self.engine.chat(request)
-        except EngineError as exc:
+        except (StorageError, EngineError) as exc:
             self._fail_current(reply, str(exc))
             return
         self._replies[reply.req_id] = reply
@@ -409,7 +370,7 @@ class ChatController(QObject):
         reply = self._replies.get(req_id)
         if reply is None or reply.stopped:
             return  # after Stop the screen and the store keep what was shown
-        self.saver.write(reply.recorder.append, text)
+        self.saver.write(reply.turn.on_text, text)
         if reply.chat_id == self.chat_id:
             self.replyChunk.emit(text)
 
@@ -418,14 +379,12 @@ class ChatController(QObject):
         reply = self._replies.pop(req_id, None)
         if reply is None:
             return
-        if reply.left_out:
-            dropped = int(stats.get("dropped_messages") or 0) + reply.left_out
-            stats = {**stats, "dropped_messages": dropped}
-        self.saver.finish(reply.recorder, "complete", dict(stats))
+        stats = reply.turn.final_stats(stats)
+        self.saver.finish(reply.turn, "complete", dict(stats))
         if reply is self._current:
             self._end_current("complete", stats)
         else:
-            self.replyStatsUpdated.emit(reply.message_id, stats)
+            self.replyStatsUpdated.emit(reply.turn.message_id, stats)
         self.chatsChanged.emit()
         if reply.chat_id == self.chat_id:
             used = int(stats.get("prompt_tokens", 0)) + int(stats.get("reply_tokens", 0))
@@ -443,13 +402,13 @@ class ChatController(QObject):
 
     def _on_finished_cancelled(self, reply: _Reply) -> None:
         stats = {"stop_reason": "cancelled"}
-        self.saver.finish(reply.recorder, "complete", dict(stats))
+        self.saver.finish(reply.turn, "complete", dict(stats))
         if reply is self._current:
             self._end_current("complete", stats)
 
     def _fail_current(self, reply: _Reply, message: str, crashed: bool = False) -> None:
         status = "interrupted" if crashed else "error"
-        self.saver.finish(reply.recorder, status, {"reason": message})
+        self.saver.finish(reply.turn, status, {"reason": message})
         if reply is self._current:
             self._end_current(status, {"reason": message})
         elif reply.stopped:
@@ -462,21 +421,23 @@ class ChatController(QObject):
         )
         self.errorOccurred.emit(what, message)
 
-    def _end_current(self, status: str, stats: dict[str, Any], keep_recorder: bool = False) -> None:
+    def _end_current(
+        self, status: str, stats: dict[str, Any], awaiting_engine: bool = False
+    ) -> None:
         reply = self._current
         if reply is None:
             return
         self._current = None
         self._flush_timer.stop()
-        if not keep_recorder:
+        if not awaiting_engine:  # the engine has said its last word about it
             self._replies.pop(reply.req_id or -1, None)
-        self.replyEnded.emit(reply.message_id, status, stats)
+        self.replyEnded.emit(reply.turn.message_id, status, stats)
         self.busyChanged.emit(False)
 
     @Slot()
     def _flush_reply(self) -> None:
         if self._current is not None:
-            self.saver.write(self._current.recorder.flush_if_due)
+            self.saver.write(self._current.turn.flush_if_due)
 
     # --- when the disk refuses ---------------------------------------------------------------
 
@@ -499,7 +460,7 @@ class ChatController(QObject):
             self._send_prompt(waiting)
         elif self.chat_id is not None:
             with contextlib.suppress(StorageError):  # only the context meter would show it
-                self._count_context(self._prompt_chat(self.chat_id))
+                self._count_context(self.service.prompt_chat(self.chat_id, self._n_ctx()))
         else:
             self.contextUsage.emit(0, self._n_ctx())
 
@@ -508,7 +469,7 @@ class ChatController(QObject):
         self._retry = "load"
         waiting, self._waiting = self._waiting, None
         if waiting is not None and waiting is self._current:
-            self.saver.finish(waiting.recorder, "error", {"reason": message})
+            self.saver.finish(waiting.turn, "error", {"reason": message})
             self._end_current("error", {"reason": message})
         self.errorOccurred.emit(self.tr("The model could not be loaded"), message)
 
@@ -516,7 +477,7 @@ class ChatController(QObject):
     def _on_load_cancelled(self) -> None:
         waiting, self._waiting = self._waiting, None
         if waiting is not None and waiting is self._current:
-            self.saver.finish(waiting.recorder, "complete", {"stop_reason": "cancelled"})
+            self.saver.finish(waiting.turn, "complete", {"stop_reason": "cancelled"})
             self._end_current("complete", {"stop_reason": "cancelled"})
 
     # --- context usage -------------------------------------------------------------------------
@@ -529,11 +490,7 @@ class ChatController(QObject):
         if self.engine.loaded is None:
             self.contextUsage.emit(0, 0)
             return
-        from parrotchat.conversation import engine_messages
-
-        if chat.older:  # opened with its newest messages only: count what can be sent
-            chat = self._prompt_chat(chat.id)
-        messages = engine_messages(chat, self.chat_settings.system_prompt)
+        messages = self.service.context_messages(chat, self.chat_settings, self._n_ctx())
         if not messages:
             self.contextUsage.emit(0, self._n_ctx())
             return

@@ -18,8 +18,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
-from parrotchat.core.chats.store import ReplyRecorder
 from parrotchat.core.errors import StorageError
+from parrotchat.service.turn import Turn
 
 SAVE_RETRY_MS = 3000  # how often replies the disk refused are tried again
 
@@ -28,32 +28,30 @@ class ReplySaver(QObject):
     failed = Signal(str, str)
     recovered = Signal(str)
 
-    def __init__(
-        self, streaming: Callable[[], ReplyRecorder | None], parent: QObject | None = None
-    ) -> None:
+    def __init__(self, streaming: Callable[[], Turn | None], parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._streaming = streaming  # the recorder of the reply in flight, if any
-        # Finished replies the store refused: (recorder, status, stats), oldest first.
-        self._unsaved: list[tuple[ReplyRecorder, str, dict[str, Any]]] = []
+        self._streaming = streaming  # the turn of the reply in flight, if any
+        # Finished replies the store refused: (turn, status, stats), oldest first.
+        self._unsaved: list[tuple[Turn, str, dict[str, Any]]] = []
         self._failing_title: str | None = None  # the storage error on show, if any
         self._timer = QTimer(self)
         self._timer.setInterval(SAVE_RETRY_MS)
         self._timer.timeout.connect(self.retry)
 
-    def finish(self, recorder: ReplyRecorder, status: str, stats: dict[str, Any]) -> None:
+    def finish(self, turn: Turn, status: str, stats: dict[str, Any]) -> None:
         """Save a reply whole; if the store refuses, keep it and try again until it works."""
         try:
-            recorder.finish(stats, status=status)
+            turn.close(status, stats)
         except RuntimeError:
             return  # already saved: the engine's last word raced a stop
         except StorageError as exc:
-            self._unsaved.append((recorder, status, stats))
+            self._unsaved.append((turn, status, stats))
             self.refused(exc)
             return
         self.went_through()
 
     def write(self, save: Callable[..., bool], *args: Any) -> None:
-        """Run one of the streaming reply's writes (`append`, `flush_if_due`)."""
+        """Run one of the streaming reply's writes (`Turn.on_text`, `Turn.flush_if_due`)."""
         try:
             wrote = save(*args)
         except StorageError as exc:
@@ -81,9 +79,9 @@ class ReplySaver(QObject):
     def save_waiting(self) -> None:
         """Save the replies that waited; a StorageError leaves the rest waiting, in order."""
         while self._unsaved:
-            recorder, status, stats = self._unsaved[0]
+            turn, status, stats = self._unsaved[0]
             with contextlib.suppress(RuntimeError):
-                recorder.finish(stats, status=status)
+                turn.close(status, stats)
             self._unsaved.pop(0)
 
     @Slot()

@@ -195,7 +195,7 @@ class ModelController(QObject):
             self.choose(self.current, remember=self.current is not self._requested_model)
 
     def _request(self, model: ModelInfo) -> LoadRequest:
-        from parrotchat.conversation import load_request
+        from parrotchat.service.model_load import load_request
 
         return load_request(model, self.settings, self.engine.gpu_offload, self.chat_format)
 
@@ -206,8 +206,8 @@ class ModelController(QObject):
         """The memory-fit badge (a Fit) of `model` at the context setting; None before a scan."""
         if not self._ram_free:
             return None
-        from parrotchat.conversation import resolve_gpu_layers
         from parrotchat.core.models.memory_fit import assess_fit, estimate_memory
+        from parrotchat.service.model_load import resolve_gpu_layers
 
         estimate = estimate_memory(model, self.settings.context_length, self.settings.batch_size)
         gpu = resolve_gpu_layers(self.settings.gpu_layers, self.engine.gpu_offload) != 0
@@ -217,9 +217,9 @@ class ModelController(QObject):
         """(Fit, one line for the user) for the current model at `n_ctx`; None without one."""
         if self.current is None:
             return None
-        from parrotchat.conversation import resolve_gpu_layers
         from parrotchat.core.models.info import human_bytes
         from parrotchat.core.models.memory_fit import Fit, assess_fit, estimate_memory
+        from parrotchat.service.model_load import resolve_gpu_layers
 
         estimate = estimate_memory(self.current, n_ctx, self.settings.batch_size)
         gpu = resolve_gpu_layers(self.settings.gpu_layers, self.engine.gpu_offload) != 0

@@ -89,6 +89,35 @@ def test_ask_streams_saves_and_continues_a_chat(tmp_path: Path) -> None:
     assert "created_at" in shown["messages"][0]
 
 
+def test_ask_continues_a_chat_with_its_own_settings(tmp_path: Path) -> None:
+    # A system prompt of a few hundred tokens: whether it reached the model shows in
+    # the prompt's length, and in what the chat's overflow policy says when it cannot fit.
+    system = "Answer like a pirate who loves parrots. " * 40
+    first = parrot(
+        "ask", "Hi", "--system", system, "--temperature", "0", "--max-tokens", "4",
+        "--overflow", "stop", home=tmp_path,
+    )  # fmt: skip
+    assert first.returncode == 0, first.stderr
+    chat_id = json.loads(parrot("chats", "list", "--json", home=tmp_path).stdout)[0]["id"]
+
+    # Continued with no options: the chat's own settings, not the defaults, are used.
+    again = parrot("ask", "--chat", str(chat_id), "Who are you?", home=tmp_path)
+    assert again.returncode == 0, again.stderr
+    shown = json.loads(parrot("chats", "show", str(chat_id), "--json", home=tmp_path).stdout)
+    reply = shown["messages"][3]
+    assert reply["sampling"]["temperature"] == 0 and reply["sampling"]["max_tokens"] == 4
+    assert 0 < reply["stats"]["reply_tokens"] <= 4
+    assert reply["stats"]["prompt_tokens"] > 300, "the chat's system prompt was sent"
+
+    # The chat says "stop" when full (the default would drop the oldest turns): a
+    # context too small for its system prompt is refused in one line that says so.
+    small = parrot("ask", "--chat", str(chat_id), "--context", "256", "More?", home=tmp_path)
+    line = one_line_error(small)
+    assert "context holds 256" in line and "drop the oldest turns" in line, line
+    shown = json.loads(parrot("chats", "show", str(chat_id), "--json", home=tmp_path).stdout)
+    assert shown["messages"][-1]["status"] == "error", "the refused turn is kept, with why"
+
+
 def test_translate_template_sends_the_filled_prompt(tmp_path: Path) -> None:
     result = parrot(
         "ask",

@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterator
 
 from parrotchat.engine.protocol import TERMINAL_EVENTS, Event
 
-
 # One counter for the whole process: the window can hold a local and a remote engine
 # at once, and an id must name one request whichever engine it went to.
 _IDS = itertools.count(1)

@@ -5,16 +5,20 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from contextlib import AbstractContextManager
 from dataclasses import asdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from parrotchat.cli.context import CliContext
-from parrotchat.cli.engine_session import engine_with_model
+from parrotchat.cli.engine_session import LoadedSession, engine_with_model, remote_session
 from parrotchat.conversation import run_turn
 from parrotchat.core.chats.export import export_json
 from parrotchat.core.errors import ParrotError
 from parrotchat.core.languages import ui_language
 from parrotchat.core.prompt_templates import TemplateLibrary
+
+if TYPE_CHECKING:
+    from parrotchat.core.models.info import ModelInfo
 
 
 def _title_for(text: str) -> str:
@@ -44,7 +48,8 @@ def run_ask(ctx: CliContext, args: argparse.Namespace) -> int:
     sampling = sampling.with_overrides(
         {"temperature": args.temperature, "max_tokens": args.max_tokens, "seed": args.seed}
     )
-    model = ctx.model(args.ask_model or args.model)
+    model = None if args.server else ctx.model(args.ask_model or args.model)
+    session = _session(ctx, args, model)  # checks the arguments; starts nothing yet
     store = ctx.store()
     try:
         if args.chat is not None:
@@ -52,10 +57,12 @@ def run_ask(ctx: CliContext, args: argparse.Namespace) -> int:
             chat_id = chat.id
         else:
             chat_id = store.create_chat(
-                _title_for(text), model=model.name, settings={"system_prompt": system_prompt}
+                _title_for(text),
+                model=model.name if model else args.ask_model or args.server,
+                settings={"system_prompt": system_prompt},
             )
         store.add_message(chat_id, "user", user_text)
-        with engine_with_model(ctx, model, n_ctx=args.context, chat_format=args.chat_format) as s:
+        with session as s:
             result = run_turn(
                 s.client,
                 store,
@@ -63,7 +70,7 @@ def run_ask(ctx: CliContext, args: argparse.Namespace) -> int:
                 system_prompt=system_prompt,
                 sampling=sampling,
                 overflow=args.overflow or settings.overflow_policy,
-                model_name=model.name,
+                model_name=s.model_name,
                 on_text=_print_piece,
                 chat_format=args.chat_format,
             )
@@ -72,6 +79,22 @@ def run_ask(ctx: CliContext, args: argparse.Namespace) -> int:
     finally:
         store.close()
     return 0
+
+
+def _session(
+    ctx: CliContext, args: argparse.Namespace, model: ModelInfo | None
+) -> AbstractContextManager[LoadedSession]:
+    """A model on a server (--server), else the local model in an engine process."""
+    if args.server is not None:
+        if args.chat_format is not None:
+            raise ParrotError("--chat-format is for local models: a server renders its own")
+        return remote_session(
+            ctx, args.server, args.ask_model, api_key_env=args.api_key_env, n_ctx=args.context
+        )
+    if args.api_key_env is not None:
+        raise ParrotError("--api-key-env goes with --server (a local model needs no key)")
+    assert model is not None
+    return engine_with_model(ctx, model, n_ctx=args.context, chat_format=args.chat_format)
 
 
 def _print_piece(text: str) -> None:

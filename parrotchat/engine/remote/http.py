@@ -10,7 +10,10 @@ Hand-written on purpose:
   a second thread does not wake a thread blocked reading its socket (close() on a
   socket does not interrupt recv() on Linux), so `Abort` shuts the socket down
   (shutdown(2) does wake it) and the server sees the client leave, which is how
-  llama-server, vLLM and llama-cpp-python's server learn to stop generating.
+  llama-server, vLLM and llama-cpp-python's server learn to stop generating. The
+  socket is known once the answer's headers have come; those servers send them at
+  once for a stream, and one that holds them back is bounded by the read timeout
+  (and `RemoteEngine.kill` abandons it at once).
 - The TLS context is Python's default (the system's trusted CAs, SSL_CERT_FILE)
   plus the server's CA bundle, where httpx alone would use certifi's list and
   ignore the CAs a closed network installs on its machines.

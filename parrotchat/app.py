@@ -57,6 +57,10 @@ def _run(args: argparse.Namespace) -> int:
         from parrotchat.cli.chat_commands import run_chats
 
         return run_chats(ctx, args)
+    if command == "servers":
+        from parrotchat.cli.server_commands import run_servers
+
+        return run_servers(ctx, args)
     if command == "models":
         from parrotchat.cli.model_commands import run_models
 

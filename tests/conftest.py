@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import pytest
 from gguf_factory import write_tiny_llama
 from hub_server import HubServer, add_starter_repo, add_tiny_repo, tiny_files
+from llama_cpp_server import TEST_API_KEY, LlamaCppServer
 
 from parrotchat.core.models.starter import starter_model_path
 
@@ -34,6 +35,14 @@ def shared_engine(qapp: object, starter_model: Path) -> Iterator[EngineControlle
     engine.start()
     yield engine
     engine.shutdown()
+
+
+@pytest.fixture(scope="session")
+def llama_cpp_server(starter_model: Path) -> Iterator[LlamaCppServer]:
+    """llama-cpp-python's own OpenAI-compatible server on the starter model, on 127.0.0.1,
+    with an API key (TEST_API_KEY) and a 2,048-token context."""
+    with LlamaCppServer(starter_model, n_ctx=2048, api_key=TEST_API_KEY) as server:
+        yield server
 
 
 @pytest.fixture

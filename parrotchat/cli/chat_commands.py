@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from contextlib import AbstractContextManager
 from dataclasses import asdict, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from parrotchat.cli.context import CliContext
-from parrotchat.cli.engine_session import engine_with_model
+from parrotchat.cli.engine_session import LoadedSession, engine_with_model, remote_session
 from parrotchat.core.chats.export import export_json
 from parrotchat.core.chats.settings import ChatSettings
 from parrotchat.core.errors import ParrotError
@@ -18,12 +19,16 @@ from parrotchat.core.prompt_templates import TemplateLibrary
 from parrotchat.service.chat_service import ChatService
 from parrotchat.service.run_turn import run_turn
 
+if TYPE_CHECKING:
+    from parrotchat.core.models.info import ModelInfo
+
 
 def run_ask(ctx: CliContext, args: argparse.Namespace) -> int:
     text = sys.stdin.read() if args.text == "-" else args.text
     if not text.strip():
         raise ParrotError("Nothing to send: the message is empty")
-    model = ctx.model(args.ask_model or args.model)
+    model = None if args.server else ctx.model(args.ask_model or args.model)
+    session = _session(ctx, args, model)  # checks the arguments; starts nothing yet
     store = ctx.store()
     service = ChatService(store, ctx.settings)
     try:
@@ -34,9 +39,10 @@ def run_ask(ctx: CliContext, args: argparse.Namespace) -> int:
         if chat is not None:
             chat_id = chat.id
         else:
-            chat_id = service.create_chat(text, model.name, chat_settings)
+            model_name = model.name if model else args.ask_model or args.server
+            chat_id = service.create_chat(text, model_name, chat_settings)
         service.add_user_message(chat_id, user_text)
-        with engine_with_model(ctx, model, n_ctx=args.context, chat_format=args.chat_format) as s:
+        with session as s:
             result = run_turn(
                 s.engine,
                 service,
@@ -78,6 +84,22 @@ def _message_and_settings(
         sampling=sampling,
         overflow_policy=args.overflow or chat_settings.overflow_policy,
     )
+
+
+def _session(
+    ctx: CliContext, args: argparse.Namespace, model: ModelInfo | None
+) -> AbstractContextManager[LoadedSession]:
+    """A model on a server (--server), else the local model in an engine process."""
+    if args.server is not None:
+        if args.chat_format is not None:
+            raise ParrotError("--chat-format is for local models: a server renders its own")
+        return remote_session(
+            ctx, args.server, args.ask_model, api_key_env=args.api_key_env, n_ctx=args.context
+        )
+    if args.api_key_env is not None:
+        raise ParrotError("--api-key-env goes with --server (a local model needs no key)")
+    assert model is not None
+    return engine_with_model(ctx, model, n_ctx=args.context, chat_format=args.chat_format)
 
 
 def _print_piece(text: str) -> None:

@@ -34,7 +34,18 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--chat", type=int, metavar="ID", help="continue this chat (default: new)")
     ask.add_argument("--template", metavar="NAME", help="translate, summarize or your own template")
     ask.add_argument("--language", metavar="LANG", help="target language for translate (ko, en…)")
-    ask.add_argument("--model", dest="ask_model", metavar="PATH", help="model file or name")
+    ask.add_argument(
+        "--model",
+        dest="ask_model",
+        metavar="PATH",
+        help="model file or name (with --server: its id)",
+    )
+    ask.add_argument(
+        "--server", metavar="NAME_OR_URL", help="ask a saved server, or an OpenAI-compatible URL"
+    )
+    ask.add_argument(
+        "--api-key-env", metavar="VAR", help="with --server: the environment variable with its key"
+    )
     ask.add_argument("--temperature", type=float, metavar="T")
     ask.add_argument("--max-tokens", type=int, metavar="N")
     ask.add_argument("--context", type=int, metavar="N", help="context length in tokens")
@@ -58,6 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
     cs = chats_sub.add_parser("show", help="show one chat with its messages")
     cs.add_argument("id", type=int)
     cs.add_argument("--json", action="store_true", dest="sub_json")
+
+    _add_server_commands(sub)
 
     models = sub.add_parser("models", help="list, import, remove, search or download models")
     models_sub = models.add_subparsers(dest="models_command", metavar="ACTION", required=True)
@@ -97,3 +110,30 @@ def _add_hub_commands(models_sub: argparse._SubParsersAction[argparse.ArgumentPa
     which.add_argument("--quant", metavar="Q", help="quantization, e.g. Q4_K_M")
     md.add_argument("--revision", metavar="REV", help="branch, tag or commit (default: main)")
     common(md)
+
+
+def _add_server_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """`servers add|list|test|remove`: see parrotchat/cli/server_commands.py."""
+    servers = sub.add_parser("servers", help="OpenAI-compatible servers to chat through")
+    servers_sub = servers.add_subparsers(dest="servers_command", metavar="ACTION", required=True)
+    sa = servers_sub.add_parser("add", help="save a server (replaces one of the same name)")
+    sa.add_argument("name", help="a short name, e.g. gpu-box")
+    sa.add_argument("url", help="its address, e.g. http://gpu-box:8080 (a /v1 ending is fine)")
+    sa.add_argument(
+        "--api-key-env", metavar="VAR", help="read the API key from this environment variable"
+    )
+    sa.add_argument("--ca-bundle", metavar="FILE", help="PEM file of your organisation's CA")
+    sa.add_argument("--proxy", metavar="URL", help="proxy URL, or 'none' to connect directly")
+    sa.add_argument("--connect-timeout", type=float, metavar="S", help="seconds (default 10)")
+    sa.add_argument("--read-timeout", type=float, metavar="S", help="seconds (default 300)")
+    sa.add_argument(
+        "--context", type=int, metavar="N", help="context length, for servers that do not say"
+    )
+    sl = servers_sub.add_parser("list", help="saved servers and where their keys are kept")
+    sl.add_argument("--json", action="store_true", dest="sub_json")
+    st = servers_sub.add_parser("test", help="connect: latency, server kind, models")
+    st.add_argument("server", metavar="NAME_OR_URL")
+    st.add_argument("--api-key-env", metavar="VAR", help="the environment variable with its key")
+    st.add_argument("--json", action="store_true", dest="sub_json")
+    sr = servers_sub.add_parser("remove", help="forget a server and its key")
+    sr.add_argument("name")

@@ -32,6 +32,11 @@ class AppPaths:
         return self.config_dir / "settings.json"
 
     @property
+    def servers_file(self) -> Path:
+        """Saved remote servers (core/servers.py); their keys where no credential store is."""
+        return self.config_dir / "servers.json"
+
+    @property
     def user_templates_dir(self) -> Path:
         return self.config_dir / "templates"
 

@@ -47,6 +47,9 @@ GOALS: dict[str, tuple[str, float, str]] = {
     "window_shown_s": ("<=", 1.0, "process start → window shown (s)"),
     "app_rss_overhead_mb": ("<=", 150.0, "GUI + engine RSS − llama.cpp alone (MB)"),
     "stop_on_screen_ms": ("<=", 150.0, "Stop pressed → streaming ended on screen (ms)"),
+    "remote_decode_ratio": (">=", 0.97, "remote decode tokens/s, ParrotChat / plain HTTP client"),
+    "remote_ttft_overhead_ms": ("<=", 15.0, "remote first token, ParrotChat − plain client (ms)"),
+    "remote_stop_next_ms": ("<=", 300.0, "Stop on a remote reply → next request answered (ms)"),
 }
 
 RSS_PROBE = textwrap.dedent(
@@ -323,6 +326,7 @@ def main() -> int:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--skip-gui", action="store_true", help="engine figures only")
+    ap.add_argument("--skip-remote", action="store_true", help="no llama-cpp-python server run")
     args = ap.parse_args()
     model = args.model or str(starter_model_path())
     n_ctx = ef.N_CTX
@@ -359,6 +363,10 @@ def main() -> int:
         figures["cancel_ms_prefill"] = summary(cancel["prefill_ms"])
     client.close()
 
+    if not args.skip_remote:
+        import remote_figures  # a llama-cpp-python server on the same model (tests/benchmarks)
+
+        figures.update(remote_figures.measure(model, args.threads, args.reps, 256)["figures"])
     print(json.dumps(figures), flush=True)  # the engine half, in case a later stage fails
     if not args.skip_gui and (HERE / "gui_figures.py").exists():
         gui_runs = [gui_figures() for _ in range(args.reps)]

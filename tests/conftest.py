@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -15,6 +16,21 @@ from parrotchat.core.models.starter import starter_model_path
 
 if TYPE_CHECKING:
     from parrotchat.gui.engine_controller import EngineController
+
+
+# Run only when `-m` names them, so that `python -m pytest` stays minutes long on a busy
+# 2-core machine: the full fault campaigns (tests/campaign.py) and the frozen-app builds
+# (they compile llama.cpp and fetch every wheel). CI runs them: see .ci/run.
+OPT_IN_MARKERS = ("campaign", "build")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    named = config.getoption("markexpr", "") or ""
+    left_out = [m for m in OPT_IN_MARKERS if not re.search(rf"\b{m}\b", named)]
+    out = [item for item in items if any(item.get_closest_marker(m) for m in left_out)]
+    if out:
+        config.hook.pytest_deselected(items=out)
+        items[:] = [item for item in items if item not in out]
 
 
 @pytest.fixture(scope="session")

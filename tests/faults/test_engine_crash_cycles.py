@@ -6,7 +6,8 @@ tokenizer, which ends in std::terminate → SIGABRT in the engine process, the w
 real bug in llama.cpp or a subtly broken download would. Each cycle asks for that
 model, sends a message (the engine dies while reading the prompt), then goes back
 to the starter model and gets a reply. Every process is counted and the window's
-memory is watched across the cycles.
+memory is watched across the cycles. Every test run goes through 3 cycles; the full
+campaign of 20 (PARROTCHAT_CRASH_CYCLES changes it) runs with `-m campaign`.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path
 import gguf
 import psutil
 import pytest
+from campaign import rounds
 from gguf_factory import write_tiny_llama
 from gui_helpers import fast_settings
 from processes import live_engines
@@ -29,6 +31,7 @@ from parrotchat.core.paths import AppPaths
 from parrotchat.gui.main import WindowSession
 
 CYCLES = int(os.environ.get("PARROTCHAT_CRASH_CYCLES", "20"))
+QUICK_CYCLES = 3
 
 
 @contextmanager
@@ -52,8 +55,11 @@ def write_aborting_model(path: Path) -> Path:
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(600)
-def test_llama_cpp_aborting_twenty_times(qtbot: QtBot, tmp_path: Path, starter_model: Path) -> None:
+@pytest.mark.timeout(1800)
+@pytest.mark.parametrize("cycles", rounds(QUICK_CYCLES, CYCLES, "cycles"))
+def test_llama_cpp_aborting_again_and_again(
+    qtbot: QtBot, tmp_path: Path, starter_model: Path, cycles: int
+) -> None:
     bad = validate_model_file(write_aborting_model(tmp_path / "aborts.gguf"))
     good = validate_model_file(starter_model)
     # Its own engine, not the session's shared one: crashing that one would change
@@ -64,12 +70,14 @@ def test_llama_cpp_aborting_twenty_times(qtbot: QtBot, tmp_path: Path, starter_m
     session.show()
     session.start()
     try:
-        _cycles(session, qtbot, bad, good)
+        _cycles(session, qtbot, bad, good, cycles)
     finally:
         session.close()
 
 
-def _cycles(session: WindowSession, qtbot: QtBot, bad: ModelInfo, good: ModelInfo) -> None:
+def _cycles(
+    session: WindowSession, qtbot: QtBot, bad: ModelInfo, good: ModelInfo, cycles: int
+) -> None:
     qtbot.waitUntil(lambda: session.engine.is_ready, timeout=60_000)
     window, models, engine, chats = session.window, session.models, session.engine, session.chats
     crashes: list[str] = []
@@ -77,7 +85,7 @@ def _cycles(session: WindowSession, qtbot: QtBot, bad: ModelInfo, good: ModelInf
     rss: list[float] = []
     pids: set[int] = set()
     others = {p.pid for p in live_engines()} - {engine.client.pid}
-    for cycle in range(CYCLES):
+    for cycle in range(cycles):
         models.choose(bad, remember=False)
         pids.add(engine.client.pid or 0)
         # With a chat open, the window counts its tokens as soon as the model is in,
@@ -110,10 +118,10 @@ def _cycles(session: WindowSession, qtbot: QtBot, bad: ModelInfo, good: ModelInf
         rss.append(psutil.Process().memory_info().rss / 2**20)
     warm = rss[len(rss) // 4 :]
     growth = warm[-1] - warm[0]
-    assert len(pids) == CYCLES, "every cycle ran in a fresh engine"
+    assert len(pids) == cycles, "every cycle ran in a fresh engine"
     assert growth < 40, f"the window's process grew by {growth:.0f} MB over {len(warm)} cycles"
     print(
-        f"\nFIGURES real llama.cpp abort: {len(crashes)} crashes, {CYCLES} recoveries, "
+        f"\nFIGURES real llama.cpp abort: {len(crashes)} crashes, {cycles} recoveries, "
         f"engines alive after each: 1; window RSS {warm[0]:.0f} -> {warm[-1]:.0f} MB "
         f"(cycles {len(rss) - len(warm) + 1}-{len(rss)})"
     )

@@ -20,11 +20,11 @@ def test_search_rename_delete_undo(make_window: WindowFactory, qtbot: QtBot) -> 
     assert panel.chat_ids() == [second, first]  # newest first
 
     panel.search.setText("예산")
-    qtbot.waitUntil(lambda: panel.chat_ids() == [first], timeout=2000)
+    qtbot.waitUntil(lambda: panel.chat_ids() == [first], timeout=10_000)
     panel.search.setText("trip")
-    qtbot.waitUntil(lambda: panel.chat_ids() == [second], timeout=2000)
+    qtbot.waitUntil(lambda: panel.chat_ids() == [second], timeout=10_000)
     panel.search.clear()
-    qtbot.waitUntil(lambda: len(panel.chat_ids()) == 2, timeout=2000)
+    qtbot.waitUntil(lambda: len(panel.chat_ids()) == 2, timeout=10_000)
 
     panel.renameRequested.emit(first, "Budget 2025")
     assert store.get_chat(first).title == "Budget 2025"
@@ -50,12 +50,12 @@ def test_keyboard_shortcuts(make_window: WindowFactory, qtbot: QtBot) -> None:
     session.store.add_message(chat, "user", "hello")
     session.chats.open_chat(chat)
     window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow, timeout=2000)
+    qtbot.waitUntil(window.isActiveWindow, timeout=10_000)
 
     window.actions_.find.trigger()  # Ctrl+F
-    qtbot.waitUntil(lambda: QApplication.focusWidget() is window.chat_list.search, timeout=2000)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is window.chat_list.search, timeout=10_000)
     window.actions_.focus_composer.trigger()  # Ctrl+L
-    qtbot.waitUntil(lambda: QApplication.focusWidget() is window.composer.edit, timeout=2000)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is window.composer.edit, timeout=10_000)
     window.actions_.new_chat.trigger()  # Ctrl+N
     assert session.chats.chat_id is None and window.chat_view.message_widgets == []
     shortcuts = {a.shortcut().toString() for a in window.findChildren(type(window.actions_.find))}

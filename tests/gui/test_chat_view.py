@@ -24,14 +24,16 @@ def test_thousand_message_chat_opens_lazily(make_window: WindowFactory, qtbot: Q
     elapsed = time.perf_counter() - started
     assert len(view.message_widgets) == PAGE
     assert view.hidden_older == 1000 - PAGE
-    assert elapsed < 1.0, f"opening took {elapsed:.2f} s"  # the figure (≤ 0.3 s) is measured apart
+    # Gross: building all 1,000 would take far longer; the figure (goal 0.3 s) is
+    # measured by tests/benchmarks/gui_figures.py.
+    assert elapsed < 3.0, f"opening took {elapsed:.2f} s"
     bar = view.verticalScrollBar()
-    qtbot.waitUntil(lambda: bar.value() == bar.maximum() and bar.maximum() > 0, timeout=2000)
+    qtbot.waitUntil(lambda: bar.value() == bar.maximum() and bar.maximum() > 0, timeout=10_000)
 
     last = view.message_widgets[-1]
     bar.setValue(0)  # the user scrolls to the top: the page before is built
     assert len(view.message_widgets) == 2 * PAGE
-    qtbot.waitUntil(lambda: bar.value() > 0, timeout=2000)  # what was on screen stays there
+    qtbot.waitUntil(lambda: bar.value() > 0, timeout=10_000)  # what was on screen stays there
     assert view.message_widgets[-1] is last
 
 
@@ -73,7 +75,7 @@ def test_auto_scroll_follows_the_reply_unless_scrolled_up(qtbot: QtBot) -> None:
     bar = view.verticalScrollBar()
     for _ in range(30):
         view.append_reply("A line of the reply that keeps coming.\n")
-    qtbot.waitUntil(lambda: bar.maximum() > 0 and bar.value() == bar.maximum(), timeout=2000)
+    qtbot.waitUntil(lambda: bar.maximum() > 0 and bar.value() == bar.maximum(), timeout=10_000)
 
     bar.setValue(0)  # the user scrolls up to read
     for _ in range(30):
@@ -84,7 +86,7 @@ def test_auto_scroll_follows_the_reply_unless_scrolled_up(qtbot: QtBot) -> None:
     bar.setValue(bar.maximum())  # back at the bottom: following again
     for _ in range(30):
         view.append_reply("Even more.\n")
-    qtbot.waitUntil(lambda: bar.value() == bar.maximum(), timeout=2000)
+    qtbot.waitUntil(lambda: bar.value() == bar.maximum(), timeout=10_000)
     assert view.streaming_widget is not None
     view.end_reply(1, "complete", {"reply_tokens": 90, "stop_reason": "finished"})
     assert view.streaming_widget is None

@@ -69,7 +69,7 @@ def test_send_button_mid_syllable_commits_first(qtbot: QtBot) -> None:
     composer.send_button.click()
     assert sent == []  # not with the syllable missing
     QApplication.sendEvent(composer.edit, _commit("하"))
-    qtbot.waitUntil(lambda: sent == ["안녕하"], timeout=2000)
+    qtbot.waitUntil(lambda: sent == ["안녕하"], timeout=10_000)
 
 
 def test_shift_enter_is_a_new_line(qtbot: QtBot) -> None:

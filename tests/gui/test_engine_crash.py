@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 from gui_helpers import WindowFactory, fast_settings
 from pytestqt.qtbot import QtBot
 
 
+@pytest.mark.timeout(600)
 def test_engine_killed_mid_reply(make_window: WindowFactory, qtbot: QtBot) -> None:
     session = make_window(settings=fast_settings(max_tokens=400))
     session.chats.ignore_eos = True
@@ -37,7 +39,8 @@ def test_engine_killed_mid_reply(make_window: WindowFactory, qtbot: QtBot) -> No
     window.banner.retry_button.click()
     assert not window.banner.isVisible()
     qtbot.waitUntil(lambda: session.engine.loaded is not None, timeout=60_000)
-    qtbot.waitUntil(lambda: not session.chats.busy, timeout=60_000)
+    # Up to 400 tokens: seconds when idle, minutes on a 2-core machine busy with other work.
+    qtbot.waitUntil(lambda: not session.chats.busy, timeout=240_000)
     messages = session.store.get_chat(session.chats.chat_id or 0).messages
     assert [m.role for m in messages] == ["user", "assistant"]
     assert messages[-1].status == "complete" and messages[-1].content

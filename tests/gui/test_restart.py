@@ -22,7 +22,7 @@ def test_restart_restores_chats_settings_and_layout(
     qtbot.waitUntil(lambda: not first.chats.busy, timeout=60_000)
     chat_id = first.chats.chat_id
     first.window.controls.temperature.setValue(45)  # this chat's temperature
-    qtbot.waitUntil(lambda: first.chats.chat_settings.sampling.temperature == 0.45, timeout=3000)
+    qtbot.waitUntil(lambda: first.chats.chat_settings.sampling.temperature == 0.45, timeout=10_000)
     first.window.controls.save_defaults.click()
     first.window.splitter.setSizes([300, 600, 280])
     sizes = first.window.splitter.sizes()

@@ -141,7 +141,7 @@ def test_vram_is_none_when_nvidia_smi_fails_or_hangs(fake_nvidia_smi, body: str)
     fake_nvidia_smi(body)
     start = time.monotonic()
     assert available_memory()[1] is None
-    assert time.monotonic() - start < 5
+    assert time.monotonic() - start < 15  # our 2 s limit, not the 30 s hang
 
 
 def test_no_nvidia_smi_no_vram(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

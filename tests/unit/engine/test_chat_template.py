@@ -8,6 +8,7 @@ import signal
 import sys
 import threading
 import time
+from datetime import datetime
 
 import psutil
 import pytest
@@ -76,6 +77,86 @@ def llama_cpp_render(source: str, messages: list[dict[str, str]], **extra: objec
 def test_real_templates_render_exactly_as_llama_cpp_python_does(source: str) -> None:
     ours = ChatTemplate(source, bos_token="<s>", eos_token="</s>")
     assert ours.render(CHAT, tools=TOOLS) == llama_cpp_render(source, CHAT, tools=TOOLS)
+
+
+# The shapes that stopped four of llama.cpp's real template fixtures in
+# llama-cpp-python's renderer, which passes `tools` and `functions` as None:
+HERMES_TOOL_USE = (  # Hermes 2 Pro and Hermes 3 tool_use: a loop over `tools`, always
+    "{{ bos_token }}<tools> {% for tool in tools %}{% if tool.function is defined %}"
+    "{% set tool = tool.function %}{% endif %}{{ tool.name }} {% endfor %}</tools>"
+    "{% for m in messages %}<{{ m.role }}>{{ m.content }}{% endfor %}"
+)
+COMMAND_R_TOOL_USE = (  # Command R+ tool_use: `tools` passed to a macro, and a namespace
+    "{%- macro parser(tools) %}{% for tool in tools %}## {{ tool.name }}\n{% endfor %}"
+    "{%- endmacro %}{%- set ns = namespace(new_tools=true) %}{%- for tool in tools %}"
+    "{%- if tool.parameter_definitions is defined %}{% set ns.new_tools = false %}{% endif %}"
+    "{%- endfor %}Tools:\n{{ parser(tools) }}{% for m in messages %}{{ m.content }}{% endfor %}"
+)
+FIREFUNCTION_V2 = (  # firefunction v2: `functions` and `datetime` added to a text
+    "{%- set suffix -%}Available functions as JSON spec:{%- endset -%}"
+    "{%- set suffix = suffix + '\n' + functions -%}"
+    "{%- set suffix = suffix + '\nToday is ' + datetime + '.' -%}"
+    "{{ suffix }}{% for m in messages %}|{{ m['content'] | trim }}{% endfor %}"
+)
+GEMMA_2 = (  # a template without a system role refuses one
+    "{% if messages[0]['role'] == 'system' %}{{ raise_exception('System role not supported') }}"
+    "{% endif %}{% for m in messages %}<{{ m['role'] }}>{{ m['content'] }}{% endfor %}"
+)
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        (HERMES_TOOL_USE, "<s><tools> </tools><user>hi"),
+        (COMMAND_R_TOOL_USE, "Tools:\nhi"),
+        (FIREFUNCTION_V2, "Available functions as JSON spec:\n\nToday is {today}.|hi"),
+    ],
+    ids=["hermes", "command-r", "firefunction"],
+)
+def test_templates_that_llama_cpp_python_cannot_render_render_as_llama_cpp_does(
+    source: str, expected: str
+) -> None:
+    with pytest.raises(TypeError):  # "'NoneType' object is not iterable" and the like
+        llama_cpp_render(source, HI)
+    # llama.cpp's renderer loops over a missing `tools` zero times, adds a missing
+    # `functions` as an empty text and passes today's date as `datetime`.
+    today = datetime.now().strftime("%b %d %Y")
+    prompt = ChatTemplate(source, bos_token="<s>").render(HI)
+    assert prompt == expected.format(today=today)
+
+
+def test_given_tools_are_listed_as_llama_cpp_python_lists_them() -> None:
+    tools = [*TOOLS, {"name": "g"}]
+    ours = ChatTemplate(HERMES_TOOL_USE, bos_token="<s>", eos_token="</s>").render(HI, tools=tools)
+    assert ours == llama_cpp_render(HERMES_TOOL_USE, HI, tools=tools)
+    assert ours.startswith("<s><tools> f g </tools>")
+
+
+def test_what_llama_cpp_python_renders_is_unchanged_none_stays_none() -> None:
+    # `tools is none`, `~ none` and a loop over a list of Nones render as they did.
+    source = (
+        "{% if tools is none %}no tools{% endif %}{{ 'a' ~ functions }}"
+        "{% for x in [none, 1] %}[{{ x }}]{% endfor %}{{ messages[0].content }}"
+    )
+    ours = ChatTemplate(source, bos_token="<s>", eos_token="</s>").render(HI)
+    assert ours == llama_cpp_render(source, HI) == "no toolsaNone[None][1]hi"
+
+
+def test_a_missing_value_added_to_a_text_is_an_empty_text_either_side() -> None:
+    source = "{{ functions + '|' + messages[0].missing + tool_choice + '|' }}{{ none + 'x' }}"
+    assert ChatTemplate(source).render(HI) == "||x"
+
+
+def test_a_template_without_a_system_role_gets_the_system_prompt_in_the_first_message() -> None:
+    chat = [{"role": "system", "content": "Be brief."}, *CHAT]
+    with pytest.raises(ValueError, match="System role not supported"):
+        llama_cpp_render(GEMMA_2, chat)
+    prompt = ChatTemplate(GEMMA_2).render(chat)
+    assert prompt.startswith("<user>Be brief.\nHello {0.__class__} %s {{ }}<assistant>Hi!")
+    assert ChatTemplate(GEMMA_2).render(CHAT) == llama_cpp_render(GEMMA_2, CHAT)  # no system
+    # Any other refusal is still the template's own reason, one line.
+    with pytest.raises(TemplateError, match="failed: Conversation roles must alternate"):
+        ChatTemplate(MISTRAL).render([{"role": "system", "content": "x"}, *CHAT[1:]])
 
 
 def test_a_long_chat_is_not_mistaken_for_an_attack() -> None:
@@ -187,7 +268,9 @@ def test_a_hostile_template_is_refused_at_once_with_a_clear_line(source: str, re
     message = str(info.value)
     assert message.startswith("The model's chat template ") and reason in message
     assert "\n" not in message and len(message) < 400
-    assert elapsed < 1.0, f"refused by measuring, not by the deadline ({elapsed:.2f} s)"
+    # The reason (checked above) says it was measured, not stopped at the deadline;
+    # the time only has to beat a hang on a busy machine.
+    assert elapsed < 10.0, f"refused after {elapsed:.2f} s"
     assert peak_mb() - peak_before < 200
 
 
@@ -210,7 +293,7 @@ def test_a_template_that_runs_on_is_stopped_at_the_deadline(source: str) -> None
     with pytest.raises(TemplateError, match=r"^The model's chat template was stopped: it ") as info:
         ChatTemplate(source, time_limit_s=0.5).render(HI)
     elapsed = time.perf_counter() - started
-    assert elapsed < 5.0
+    assert elapsed < 15.0  # the deadline is 0.5 s; a render that never stops hangs
     if TICKS:
         assert signal.getitimer(signal.ITIMER_PROF) == (0.0, 0.0), "the timer is off again"
     print(f"\n{source[:40]!r}: {info.value} after {elapsed:.2f} s")
@@ -229,8 +312,8 @@ def test_the_deadline_also_holds_outside_the_main_thread() -> None:
     started = time.perf_counter()
     thread = threading.Thread(target=render)
     thread.start()
-    thread.join(10)
-    assert not thread.is_alive() and time.perf_counter() - started < 5.0
+    thread.join(30)
+    assert not thread.is_alive() and time.perf_counter() - started < 15.0
     assert isinstance(errors[0], TemplateError) and "ran longer than 0.3 s" in str(errors[0])
 
 

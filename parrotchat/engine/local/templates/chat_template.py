@@ -10,10 +10,10 @@ can turn into terabytes when printed or compared, and loops can run for hours.
 
 - every value the template builds, prints, compares or passes on is measured first,
   and operations whose result size a C function computes in one go are estimated
-  before they run, each refused past a limit (template_meter.py, applied by the
-  environment of template_sandbox.py);
+  before they run, each refused past a limit (meter.py, applied by the
+  environment of sandbox.py);
 - the render is stopped at a deadline, and once the process has grown by more than a
-  memory allowance (template_watch.py).
+  memory allowance (watch.py).
 
 Allowances grow with the conversation: the text limit by four times, the time by a
 second per million characters of the messages, so a long chat is never mistaken for
@@ -21,7 +21,21 @@ an attack.
 
 The variables passed to the template are those of llama-cpp-python's
 Jinja2ChatFormatter (messages, bos/eos tokens, raise_exception, strftime_now, tools
-...), so templates render exactly as they would there.
+...), so templates render exactly as they would there. Where that renderer fails and
+llama.cpp's own (common/chat.cpp, common/jinja) does not, we render as llama.cpp does:
+
+- a loop over a variable with no value runs zero times, and `text + none` is the
+  text (sandbox.py);
+- `datetime` is today's date, as llama.cpp's extra context gives it (firefunction v2
+  prints it; `date_string`, which llama.cpp also sets, is left out: Llama 3.x
+  templates default it, and llama-cpp-python renders that default);
+- a template that refuses a leading system message (Gemma 2: "System role not
+  supported") gets it prepended to the next message, as llama.cpp does for a
+  template without a system role.
+
+The first and the last rule change only renders that raise in llama-cpp-python, and
+`datetime` only templates that name it (of llama.cpp's 70 template fixtures, firefunction
+v2 alone, which raises there): every prompt llama-cpp-python renders stays the same.
 """
 
 from __future__ import annotations
@@ -82,6 +96,19 @@ class _TemplateRaised(Exception):
     """The template's own `raise_exception(...)`: its message is the reason."""
 
 
+def _without_system(messages: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]] | None:
+    """llama.cpp's messages for a template without a system role: a leading system
+    message prepended to the next one's text (dropped when it is alone); None when
+    there is no leading system message to move."""
+    if not messages or messages[0].get("role") != "system":
+        return None
+    if len(messages) == 1:
+        return []
+    system, first = messages[0], messages[1]
+    content = f"{system.get('content') or ''}\n{first.get('content') or ''}"
+    return [{**first, "content": content}, *messages[2:]]
+
+
 class ChatTemplate:
     """A chat template compiled once; `render` is called for every prompt. A template
     that does not compile is kept as its error, raised by `render` (a model loads
@@ -118,6 +145,19 @@ class ChatTemplate:
 
     def render(self, messages: Sequence[Mapping[str, Any]], **extra: Any) -> str:
         """The prompt for `messages`; raises TemplateError (one line) on any failure."""
+        try:
+            return self._render(messages, extra)
+        except _TemplateRaised as exc:
+            merged = _without_system(messages)
+            if merged is None:
+                raise TemplateError(f"{_WHAT} failed: {_reason(exc)}") from None
+        try:
+            return self._render(merged, extra)
+        except _TemplateRaised as exc:
+            raise TemplateError(f"{_WHAT} failed: {_reason(exc)}") from None
+
+    def _render(self, messages: Sequence[Mapping[str, Any]], extra: dict[str, Any]) -> str:
+        """One render; the template's own raise_exception comes out as _TemplateRaised."""
         if self._template is None:
             raise TemplateError(self.error or f"{_WHAT} is broken")
         template = self._template
@@ -132,6 +172,7 @@ class ChatTemplate:
             "tools": None,
             "tool_choice": None,
             "strftime_now": _strftime_now,
+            "datetime": datetime.now().strftime("%b %d %Y"),  # llama.cpp's spelling
             **extra,
         }
         with self._lock:
@@ -146,6 +187,8 @@ class ChatTemplate:
                     prompt = self._generate(template, variables, meter.limit)
             except (Refused, Stopped) as exc:
                 raise TemplateError(f"{_WHAT} was stopped: {exc}") from None
+            except _TemplateRaised:
+                raise
             except (Exception, RecursionError) as exc:  # sandbox refusals, its own errors
                 raise TemplateError(f"{_WHAT} failed: {_reason(exc)}") from None
             finally:

@@ -130,6 +130,22 @@ class Sandbox(ImmutableSandboxedEnvironment):
         self.filters = {name: self._guard(name, fn, True) for name, fn in filters.items()}
         tests: dict[str, Any] = {**self.tests}
         self.tests = {name: self._guard(name, fn, False) for name, fn in tests.items()}
+        self.filters[_LOOP_ITEMS] = _loop_items  # it makes nothing: no measuring
+
+    def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
+        tree = super()._parse(source, name, filename)
+        for loop in tree.find_all(nodes.For):
+            at = loop.iter.lineno
+            loop.iter = nodes.Filter(loop.iter, _LOOP_ITEMS, [], [], None, None, lineno=at)
+        return tree
+
+    # --- what llama.cpp's own renderer forgives ---
+    # llama.cpp (common/jinja) leaves a variable it has no value for undefined, loops
+    # over it zero times and joins it to a text as an empty text. llama-cpp-python
+    # passes such variables as None (`tools`, `functions`), on which Jinja raises:
+    # real templates (Hermes 2 Pro and 3 tool_use, Command R+ tool_use, firefunction
+    # v2) loop over `tools` or add `functions` unconditionally. Forgiving only what
+    # would raise keeps every prompt llama-cpp-python renders unchanged.
 
     # --- values the template prints, joins, compares ---
 
@@ -170,6 +186,10 @@ class Sandbox(ImmutableSandboxedEnvironment):
             if len(left) + len(right) > meter.limit:  # the common case, in one call
                 meter.check(len(left) + len(right), "join values into one")
             return left + right
+        if operator == "+" and type(left) is str and _absent(right):
+            return left  # llama.cpp joins an absent value as an empty text
+        if operator == "+" and _absent(left) and type(right) is str:
+            return right
         if operator in ("*", "**") and _is_int(left) and _is_int(right):
             if operator == "*":
                 bits = left.bit_length() + right.bit_length()
@@ -258,6 +278,19 @@ class Sandbox(ImmutableSandboxedEnvironment):
 
 def _is_int(value: Any) -> bool:
     return isinstance(value, int)
+
+
+# A name no template can write (filter names are identifiers): every `{% for %}` loops
+# over `VALUE|<loop items>`, put in by Sandbox._parse.
+_LOOP_ITEMS = "loop items"
+
+
+def _loop_items(value: Any) -> Any:
+    return () if value is None else value
+
+
+def _absent(value: Any) -> bool:
+    return value is None or isinstance(value, Undefined)
 
 
 @pass_eval_context

@@ -85,8 +85,13 @@ def from_engine(event: Failed | Crashed, prompt_param: str = "messages") -> ApiE
             return ApiError(
                 503, f"The reply was cancelled on the server: {message}", code="cancelled"
             )
-        case Failed(kind="no_chat_template" | "template_failed", message=message):
-            return ApiError(500, message, code="chat_template_failed")
+        case Failed(kind="template_failed", message=message):
+            # The model's template refused these messages (roles out of order, say).
+            return ApiError(
+                400, f"{prompt_param}: {message}", param=prompt_param, code="invalid_value"
+            )
+        case Failed(kind="no_chat_template", message=message):
+            return ApiError(500, message, code="no_chat_template")
         case Failed(kind="bad_request", message=message):
             return ApiError(400, message, code="invalid_value")
         case Failed(kind="not_loaded", message=message):

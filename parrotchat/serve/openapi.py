@@ -58,6 +58,19 @@ def _completion_response(obj: str, choice: Schema) -> Schema:
 
 _FINISH: Schema = {"enum": ["stop", "length"]}
 
+# One server-sent event of a stream (each chunk, an error, and the closing [DONE]).
+_EVENT: Schema = {
+    "type": "object",
+    "required": ["data"],
+    "properties": {
+        "data": {
+            "type": "string",
+            "description": "A chunk as JSON, OpenAI's error object, or [DONE] at the end",
+        },
+        "event": {"const": "message"},
+    },
+}
+
 _CHAT_RESPONSE = _completion_response(
     "chat.completion",
     {
@@ -151,7 +164,7 @@ def _generation(summary: str, request: Schema, response: Schema) -> dict[str, An
                     "with `data: [DONE]`",
                     "content": {
                         "application/json": {"schema": response},
-                        "text/event-stream": {"schema": {"type": "string"}},
+                        "text/event-stream": {"schema": _EVENT},
                     },
                 },
                 **_errors("400", "401", "403", "404", "413", "415", "429", "500", "503"),

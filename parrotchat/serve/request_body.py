@@ -142,11 +142,8 @@ def completion_call(
 
 
 def _streaming(body: dict[str, Any]) -> tuple[bool, bool]:
-    stream = bool(body.get("stream"))
-    options = body.get("stream_options")
-    if options is not None and not stream:
-        raise bad_request("stream_options", "only allowed when stream is true")
-    return stream, bool(options and options.get("include_usage"))
+    options = body.get("stream_options")  # only with stream: true (the schema says so)
+    return bool(body.get("stream")), bool(options and options.get("include_usage"))
 
 
 _SAMPLING_FIELDS = (

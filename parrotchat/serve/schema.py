@@ -62,6 +62,16 @@ def _stop() -> Schema:
     )
 
 
+# stream_options means something only for a stream: refused otherwise, as OpenAI does.
+STREAM_OPTIONS_NEED_STREAM: Schema = {
+    "anyOf": [
+        {"properties": {"stream_options": {"type": "null"}}},
+        {"properties": {"stream": {"const": True}}, "required": ["stream"]},
+    ],
+    "x-refusal": "only allowed when stream is true",
+}
+
+
 def sampling_properties(limits: Limits) -> dict[str, Schema]:
     """What /v1/chat/completions and /v1/completions share."""
     max_tokens = _nullable(
@@ -216,6 +226,7 @@ def chat_schema(limits: Limits) -> Schema:
         },
         "required": ["model", "messages"],
         "additionalProperties": False,
+        "dependentSchemas": {"stream_options": STREAM_OPTIONS_NEED_STREAM},
     }
 
 
@@ -252,6 +263,7 @@ def completion_schema(limits: Limits) -> Schema:
         },
         "required": ["model", "prompt"],
         "additionalProperties": False,
+        "dependentSchemas": {"stream_options": STREAM_OPTIONS_NEED_STREAM},
     }
 
 

@@ -1,7 +1,8 @@
 """Check a request body against its schema (schema.py), naming the field and the reason.
 
 A small checker for the part of JSON Schema that schema.py uses (type, const, enum,
-bounds, lengths, items, properties, required, additionalProperties, anyOf), written
+bounds, lengths, items, properties, required, additionalProperties, anyOf,
+dependentSchemas), written
 here rather than taken from a library because the message is the product:
 "messages[2].content[0].type: only text parts are supported", not a schema path.
 The first problem found is reported; a node's `x-refusal` replaces any problem in it.
@@ -109,6 +110,8 @@ def _check_node(value: Any, schema: Schema, path: str) -> None:
             _check_number(value, schema, path)
         case "string":
             _check_length(len(value), schema, path, "characters long", "Length")
+            if not _is_unicode(value):
+                raise _Invalid(path, "holds an unpaired surrogate escape, which is not text")
         case "array":
             _check_length(len(value), schema, path, "items", "Items")
             if "items" in schema:
@@ -173,3 +176,19 @@ def _check_object(value: dict[str, Any], schema: Schema, path: str) -> None:
                 raise _Invalid(child(name), "unknown field")
     if "maxProperties" in schema and len(value) > schema["maxProperties"]:
         raise _Invalid(path, f"has {len(value)} entries, more than {schema['maxProperties']}")
+    for name, sub in schema.get("dependentSchemas", {}).items():
+        # What a field needs of the others ("stream_options" needs "stream": true) is
+        # reported as a problem of that field.
+        if name in value:
+            try:
+                _check_node(value, sub, path)
+            except _Invalid as problem:
+                raise _Invalid(child(name), sub.get("x-refusal", problem.reason)) from None
+
+
+def _is_unicode(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False  # JSON's "\ud800" escape alone: no character, so no token either
+    return True

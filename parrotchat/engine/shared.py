@@ -86,6 +86,7 @@ class SharedEngine:
         self._lock = threading.Lock()
         self._waiting: deque[Job] = deque()
         self._running: Job | None = None
+        self._paused = False
         self._avg_run_s = _FIRST_GUESS_S
         self.max_waiting = max_waiting
         engine.listener = self._on_engine_event
@@ -160,6 +161,16 @@ class SharedEngine:
         """
         return self._admit(self._router.next_id(), command, sink)
 
+    def pause(self) -> None:
+        """Hand nothing more to the engine (it restarts, it loads a model): commands wait."""
+        with self._lock:
+            self._paused = True
+
+    def resume(self) -> None:
+        with self._lock:
+            self._paused = False
+        self._release_next()
+
     @property
     def running(self) -> Job | None:
         return self._running
@@ -183,7 +194,7 @@ class SharedEngine:
     def _release_next(self) -> None:
         while True:
             with self._lock:
-                if self._running is not None or not self._waiting:
+                if self._running is not None or self._paused or not self._waiting:
                     return
                 job = self._waiting.popleft()
                 job.released = time.monotonic()

@@ -128,3 +128,14 @@ def test_a_crash_ends_the_running_request_and_the_queued_ones(starter_model: Pat
         assert shared.running is None and shared.waiting == 0
     finally:
         client.close()
+
+
+def test_paused_it_holds_requests_until_resumed(shared: SharedEngine) -> None:
+    shared.pause()
+    inbox = Inbox()
+    job = shared.enqueue(short("Hi"), inbox)
+    time.sleep(0.2)
+    assert shared.running is None and shared.waiting == 1 and job.released is None
+    shared.resume()
+    _, done = inbox.last()
+    assert isinstance(done, Done)

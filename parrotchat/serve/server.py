@@ -69,6 +69,9 @@ class ApiServer:
         self._sock = sock
         config = uvicorn.Config(
             app,
+            # Named, not "auto": the same modules in every install and in the frozen build.
+            http="h11",
+            loop="asyncio",
             log_level="warning",
             access_log=access_log,
             proxy_headers=False,  # no proxy is trusted to say who the client is

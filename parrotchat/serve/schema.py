@@ -13,6 +13,7 @@ Unknown fields are refused by `additionalProperties: false`.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -170,6 +171,7 @@ _MESSAGE: Schema = {
 }
 
 
+@functools.cache  # one model per server: built once, read by every request
 def chat_schema(limits: Limits) -> Schema:
     props = sampling_properties(limits)
     props["max_tokens"] = {
@@ -230,6 +232,7 @@ def chat_schema(limits: Limits) -> Schema:
     }
 
 
+@functools.cache
 def completion_schema(limits: Limits) -> Schema:
     props = sampling_properties(limits)
     props["max_tokens"] = {

@@ -53,6 +53,10 @@ def _run(args: argparse.Namespace) -> int:
             args.reply_tokens,
             bool(args.sub_json or args.json),
         )
+    if command == "serve":
+        from parrotchat.cli.serve_command import run_serve
+
+        return run_serve(ctx, args)
     if command == "chats":
         from parrotchat.cli.chat_commands import run_chats
 

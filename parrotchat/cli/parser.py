@@ -61,6 +61,23 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--reply-tokens", type=int, default=128, metavar="N")
     bench.add_argument("--json", action="store_true", dest="sub_json")
 
+    serve = sub.add_parser(
+        "serve",
+        help="answer OpenAI-compatible API requests with a model (see docs/serve.md)",
+        description="Serve a model over an OpenAI-compatible HTTP API: /v1/chat/completions, "
+        "/v1/completions, /v1/models. Listens on 127.0.0.1 unless told otherwise; any other "
+        "address needs an API key.",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8080, help="port (8080; 0: any free port)")
+    serve.add_argument(
+        "--api-key-env",
+        metavar="VAR",
+        help="environment variable holding the API key clients must send (required "
+        "with a --host other than this computer)",
+    )
+    serve.add_argument("--model", dest="serve_model", metavar="NAME_OR_PATH", help="model")
+
     chats = sub.add_parser("chats", help="list or show stored chats")
     chats_sub = chats.add_subparsers(dest="chats_command", metavar="ACTION", required=True)
     cl = chats_sub.add_parser("list", help="list chats, newest first")

@@ -34,6 +34,10 @@ class SamplingParams:
     max_tokens: int = DEFAULT_MAX_TOKENS
     seed: int = -1  # -1: a new random seed for every reply
     stop: tuple[str, ...] = field(default_factory=tuple)
+    # OpenAI's penalties (the API server takes them); llama.cpp applies them beside
+    # repeat_penalty over the last 64 tokens rather than over the whole reply.
+    frequency_penalty: float = 0.0
+    presence_penalty: float = 0.0
 
     def validate(self) -> SamplingParams:
         problems = []
@@ -51,6 +55,10 @@ class SamplingParams:
             problems.append(f"max_tokens {self.max_tokens} is outside 1–{MAX_REPLY_TOKENS}")
         if not -1 <= self.seed < 2**32:
             problems.append(f"seed {self.seed} must be -1 (random) or a number below 2^32")
+        for name in ("frequency_penalty", "presence_penalty"):
+            value = getattr(self, name)
+            if not -2.0 <= value <= 2.0:
+                problems.append(f"{name} {value} is outside -2.0–2.0")
         if any(not s for s in self.stop):
             problems.append("stop strings must not be empty")
         if problems:

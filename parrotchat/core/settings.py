@@ -39,6 +39,13 @@ class Settings:
     proxy: str | None = None  # None: the system proxy
     offline: bool = False
     last_chat_id: int | None = None
+    # `parrotchat serve`: web pages allowed to call the API ("http://localhost:3000"),
+    # more names clients reach this machine by, the largest reply (0: the context
+    # length) and how many requests may wait for the model.
+    serve_allowed_origins: list[str] = field(default_factory=list)
+    serve_host_names: list[str] = field(default_factory=list)
+    serve_max_tokens: int = 0
+    serve_max_waiting: int = 16
     window_geometry: str | None = None  # base64 of QWidget.saveGeometry()
     splitter_state: str | None = None  # base64 of QSplitter.saveState()
 

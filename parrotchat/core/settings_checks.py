@@ -45,6 +45,12 @@ def _url(v: Any) -> str:
     return str(v)
 
 
+def _text_list(v: Any) -> list[str]:
+    if not isinstance(v, list) or not all(isinstance(item, str) and item for item in v):
+        raise ValueError("is not a list of texts")
+    return list(v)
+
+
 def _base64(v: Any) -> str:
     try:
         base64.b64decode(_text(v), validate=True)
@@ -88,6 +94,10 @@ SETTING_CHECKS: dict[str, Callable[[Any], Any]] = {
     "proxy": _optional(_text),
     "offline": _bool,
     "last_chat_id": _optional(_int(1)),
+    "serve_allowed_origins": _text_list,
+    "serve_host_names": _text_list,
+    "serve_max_tokens": _int(0, 1 << 21),
+    "serve_max_waiting": _int(0, 10_000),
     "window_geometry": _optional(_base64),
     "splitter_state": _optional(_base64),
 }

@@ -12,6 +12,7 @@ from typing import Any
 from parrotchat.core.errors import EngineError
 from parrotchat.engine.protocol import (
     ChatRequest,
+    CompleteRequest,
     Counted,
     CountRequest,
     Crashed,
@@ -72,8 +73,11 @@ def load_model(
     raise EngineError("The engine ended the load without an answer")
 
 
-def stream_chat(engine: Engine, request: ChatRequest) -> Iterator[Token | Done]:
-    """Yield `Token` events, then the `Done` event; raise on failure or crash."""
+def stream_chat(engine: Engine, request: ChatRequest | CompleteRequest) -> Iterator[Token | Done]:
+    """Yield `Token` events, then the `Done` event; raise on failure or crash.
+
+    A raw-prompt `CompleteRequest` is answered the same way as a chat.
+    """
     for event in engine.events(request):
         match event:
             case Token() | Done():

@@ -12,6 +12,7 @@ reads `{"op": ...}` dicts. The local engine pickles them over its pipe as they a
 Commands (caller -> engine), each sent with a request id by `Engine.submit`:
   LoadRequest    load a model (local: a GGUF path; remote: a model id on the server)
   ChatRequest    generate a reply to a conversation
+  CompleteRequest  continue a raw prompt, no chat template (the API's /v1/completions)
   CountRequest   how many tokens a conversation takes, rendered
   StatusRequest  the engine's memory use
   UnloadRequest  free the model
@@ -69,6 +70,19 @@ class ChatRequest:
 
 
 @dataclass(frozen=True)
+class CompleteRequest:
+    """Continue `prompt` as it is: no chat template, no messages, nothing dropped.
+
+    Answered like a ChatRequest (Token events, then Done); a prompt that leaves no
+    room in the context fails with kind "context_full".
+    """
+
+    prompt: str
+    sampling: dict[str, Any] = field(default_factory=dict)
+    ignore_eos: bool = False  # benchmarks only: the reply runs to max_tokens
+
+
+@dataclass(frozen=True)
 class CountRequest:
     messages: list[dict[str, str]]
     chat_format: str | None = None
@@ -84,7 +98,7 @@ class UnloadRequest:
     pass
 
 
-Command = LoadRequest | ChatRequest | CountRequest | StatusRequest | UnloadRequest
+Command = LoadRequest | ChatRequest | CompleteRequest | CountRequest | StatusRequest | UnloadRequest
 
 
 # --- events --------------------------------------------------------------------------------

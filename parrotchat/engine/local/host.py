@@ -30,6 +30,7 @@ from parrotchat.engine.protocol import (
     Cancel,
     ChatRequest,
     Command,
+    CompleteRequest,
     Counted,
     CountRequest,
     Done,
@@ -149,6 +150,8 @@ class EngineHost:
                 self._load(req_id, command)
             case ChatRequest():
                 self._chat(req_id, command)
+            case CompleteRequest():
+                self._complete(req_id, command)
             case CountRequest(messages=messages, chat_format=chat_format):
                 self.send(Counted(req_id, self.runtime.count(messages, chat_format)))
             case StatusRequest():
@@ -196,6 +199,18 @@ class EngineHost:
             chat_format=request.chat_format,
             emit=emit,
             ignore_eos=request.ignore_eos,
+        )
+        self.send(Done(req_id, stats.to_dict()))
+
+    def _complete(self, req_id: int, request: CompleteRequest) -> None:
+        sampling = SamplingParams.from_dict(dict(request.sampling or {}))
+        send = self.send
+
+        def emit(text: str) -> None:
+            send(Token(req_id, text))
+
+        stats = self.runtime.complete(
+            prompt=request.prompt, sampling=sampling, emit=emit, ignore_eos=request.ignore_eos
         )
         self.send(Done(req_id, stats.to_dict()))
 

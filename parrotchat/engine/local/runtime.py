@@ -33,7 +33,7 @@ import llama_cpp._internals as llama_internals
 import llama_cpp.llama_chat_format as chat_format_module
 
 from parrotchat.core.chats.context_budget import fit_messages
-from parrotchat.core.errors import EngineError, NoChatTemplateError
+from parrotchat.core.errors import ContextFullError, EngineError, NoChatTemplateError
 from parrotchat.core.sampling import SamplingParams
 from parrotchat.engine.local.state_cache import SavedState, StateCache, common_prefix
 from parrotchat.engine.local.templates.chat_template import ChatTemplate
@@ -56,6 +56,9 @@ NAMED_FORMATS: dict[str, Callable[..., Any]] = {
     if fn is not None and name != "vicuna"
 }
 
+
+# How many recent tokens the repeat, frequency and presence penalties look at.
+PENALTY_LAST_N = 64
 
 _NO_ABORT = llama_cpp.ggml_abort_callback()  # a NULL function pointer: no callback
 
@@ -321,6 +324,46 @@ class LlamaRuntime:
         stats = ReplyStats(
             prompt_tokens=len(tokens), dropped_messages=fit.dropped_messages, n_ctx=n_ctx
         )
+        return self._generate(tokens, stats, sampling, emit, ignore_eos, started)
+
+    def complete(
+        self,
+        prompt: str,
+        sampling: SamplingParams,
+        emit: Callable[[str], None],
+        ignore_eos: bool = False,
+    ) -> ReplyStats:
+        """Continue a raw prompt (no chat template), as llama-cpp-python's create_completion
+        tokenizes it: BOS first, special tokens parsed."""
+        llm = self._require()
+        started = time.perf_counter()
+        n_ctx = llm.n_ctx()
+        if prompt:
+            tokens = list(llm.tokenize(prompt.encode("utf-8"), add_bos=True, special=True))
+        elif llm.token_bos() != -1:
+            tokens = [llm.token_bos()]
+        else:
+            raise EngineError("The prompt is empty and this model has no start token to begin from")
+        if len(tokens) >= n_ctx:
+            raise ContextFullError(
+                f"The prompt is {len(tokens)} tokens long; the context holds {n_ctx} "
+                "with at least one token for the reply"
+            )
+        stats = ReplyStats(prompt_tokens=len(tokens), n_ctx=n_ctx)
+        return self._generate(tokens, stats, sampling, emit, ignore_eos, started)
+
+    def _generate(
+        self,
+        tokens: list[int],
+        stats: ReplyStats,
+        sampling: SamplingParams,
+        emit: Callable[[str], None],
+        ignore_eos: bool,
+        started: float,
+    ) -> ReplyStats:
+        """Reuse the KV cache's common prefix, read the rest of the prompt, then decode."""
+        llm = self._require()
+        n_ctx = llm.n_ctx()
         self.cancel.clear()
         stats.restored_state = self._reuse_best_state(tokens)
         prefix = common_prefix(llm.input_ids[: llm.n_tokens].tolist(), tokens)
@@ -398,8 +441,19 @@ class LlamaRuntime:
                     t for t in range(n_vocab) if llama_cpp.llama_vocab_is_eog(self._vocab, t)
                 ]
             chain.add_logit_bias(n_vocab, {t: float("-inf") for t in self._eog})
-        if sampling.repeat_penalty != 1.0:
-            chain.add_penalties(n_vocab, 64, sampling.repeat_penalty, 0.0, 0.0)
+        if (
+            sampling.repeat_penalty != 1.0
+            or sampling.frequency_penalty != 0.0
+            or sampling.presence_penalty != 0.0
+        ):
+            # One llama.cpp stage applies all three, over the last 64 tokens.
+            chain.add_penalties(
+                n_vocab,
+                PENALTY_LAST_N,
+                sampling.repeat_penalty,
+                sampling.frequency_penalty,
+                sampling.presence_penalty,
+            )
         if sampling.temperature <= 0.0:
             chain.add_greedy()  # type: ignore[no-untyped-call]
         else:

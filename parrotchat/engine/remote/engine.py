@@ -25,6 +25,7 @@ from parrotchat.core.servers import ServerConfig
 from parrotchat.engine.protocol import (
     ChatRequest,
     Command,
+    CompleteRequest,
     Counted,
     CountRequest,
     Crashed,
@@ -271,6 +272,14 @@ class RemoteEngine:
                 self.target = None
                 self._counter = None
                 return Unloaded(req_id)
+            case CompleteRequest():
+                # Raw-prompt continuation is for `parrotchat serve` over the local engine;
+                # a server's own /v1/completions is there for clients that need it.
+                raise RemoteError(
+                    f"{self.server.label}: raw-prompt completions are not relayed; "
+                    "use the server's own /v1/completions",
+                    "bad_request",
+                )
 
     def _load(self, http: HttpSession, request: LoadRequest, abort: Abort) -> dict[str, Any]:
         started = time.perf_counter()

@@ -77,7 +77,7 @@ def test_add_a_server_pick_its_model_chat_stop_and_go_back_to_local(
     listing = QListView()
     qtbot.addWidget(listing)
     listing.setModel(picker.combo.model())
-    listing.resize(picker.combo.view().sizeHintForColumn(0) + 40, 24 * len(rows))
+    listing.resize(520, 22 * len(rows) + 8)
     listing.grab().save(str(tmp_path / "picker_grouped.png"))
     picker.grab().save(str(tmp_path / "picker_bar.png"))
 

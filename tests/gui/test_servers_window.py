@@ -136,3 +136,27 @@ def test_a_server_that_does_not_answer_is_one_grey_line(
     # The local models are still there and still chosen.
     assert session.models.current is not None
     assert any(session.models.current.name in t and ok for t, ok in picker.entries())
+
+
+def test_servers_tab_speaks_korean(qtbot: QtBot, tmp_path: Path) -> None:
+    from PySide6.QtCore import QCoreApplication
+    from PySide6.QtWidgets import QApplication
+
+    from parrotchat.core.servers import ServerConfig, ServerStore
+    from parrotchat.gui.i18n import install_translators
+
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    translators = install_translators(app, "ko")
+    try:
+        store = ServerStore(tmp_path / "servers.json")
+        store.save(ServerConfig("gpu-box", "http://gpu-box:8080"), "secret")
+        tab = ServersTab(store)
+        qtbot.addWidget(tab)
+        tab.resize(760, 420)
+        assert tab.test_button.text() == "연결 테스트"
+        assert "본인만 읽기 가능" in tab.list.item(0).text()
+        tab.grab().save(str(tmp_path / "servers_tab_ko.png"))
+    finally:
+        for translator in translators:
+            QCoreApplication.removeTranslator(translator)

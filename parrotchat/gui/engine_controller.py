@@ -8,13 +8,24 @@ widget is ever touched from the reader thread.
 When the engine process dies, the replies and the load in flight fail with the
 reason, a fresh engine is started at once, and the last model is loaded again
 (unless it was the load itself that crashed, or crashes repeat).
+
+The controller can switch between the local engine and a remote server
+(`use_remote`, `use_local`) without a restart. The local engine process stays
+alive, with its model loaded, while a remote model is used: going back is then
+instant (no reload of a multi-gigabyte file), and a server that goes away leaves a
+working local model one click away. The price is the local model's memory, held
+while the remote one chats. Request ids are unique across engines (engine/router.py),
+so the answer to a request sent to the engine before the switch (a Stop's final
+stats) still reaches its reply; the engine-wide events (ready, crashed) of an
+engine not in use are kept quiet.
 """
 
 from __future__ import annotations
 
 import contextlib
 import time
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 
@@ -35,8 +46,21 @@ from parrotchat.engine.protocol import (
     Token,
 )
 
+if TYPE_CHECKING:
+    from parrotchat.core.servers import ServerConfig
+
 CANCEL_GRACE_MS = 3000  # a load that ignores cancel this long is stopped by killing the engine
 CRASH_WINDOW_S = 30.0  # a second crash this soon after a first: no automatic reload
+
+
+@dataclass
+class _Parked:
+    """What the controller knew about an engine it switched away from."""
+
+    info: Ready | None
+    ready: bool
+    loaded: dict[str, Any] | None
+    last_load: LoadRequest | None
 
 
 class EngineController(QObject):
@@ -68,7 +92,7 @@ class EngineController(QObject):
     tokensCounted = Signal(int, int)
     engineCrashed = Signal(str)
 
-    _event = Signal(object)  # emitted on the reader thread, handled on the GUI thread
+    _event = Signal(object, object)  # (engine, event): from the reader thread to the GUI thread
 
     def __init__(self, client: Engine | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -77,7 +101,10 @@ class EngineController(QObject):
 
             client = EngineClient()
         self.client: Engine = client
-        self.client.listener = self._on_engine_event
+        self.local: Engine = client  # the engine to go back to from a remote server
+        self.server: ServerConfig | None = None  # the remote server in use; None: local
+        self._parked_local: _Parked | None = None
+        self._listen(client)
         self.info: Ready | None = None
         self.loaded: dict[str, Any] | None = None
         self._ready = False
@@ -201,6 +228,65 @@ class EngineController(QObject):
         self._counts.add(req_id)
         return req_id
 
+    # --- local or remote ---------------------------------------------------------------
+
+    def use_remote(self, server: ServerConfig) -> None:
+        """Chat through `server` from now on; `engineReady` follows. No restart needed.
+
+        A reply in flight on the engine used so far is stopped; its final stats still
+        arrive. The local engine keeps running with its model (see the module's note).
+        """
+        if self.server == server and self.client is not self.local:
+            return
+        self._leave_current()
+        from parrotchat.engine.remote import RemoteEngine
+
+        self.server = server
+        self._enter(RemoteEngine(server), None)
+        self.start()
+
+    def use_local(self) -> None:
+        """Go back to the local engine: its model is still loaded unless it crashed meanwhile."""
+        if self.client is self.local:
+            return
+        self._leave_current()
+        self.server = None
+        parked, self._parked_local = self._parked_local, None
+        self._enter(self.local, parked)
+        if not self.local.is_alive():
+            self.start()
+        elif self._ready and self.info is not None:
+            self.engineReady.emit({"backend": self.info.backend, "gpu_offload": self.gpu_offload})
+
+    def _listen(self, client: Engine) -> None:
+        client.listener = lambda event: self._on_engine_event(client, event)
+
+    def _leave_current(self) -> None:
+        old = self.client
+        self._cancel_timer.stop()
+        if self._loading_id is not None:
+            with contextlib.suppress(EngineError):
+                old.cancel(self._loading_id)
+            self._loading_id = None
+            self.loadCancelled.emit()
+        self._pending_load = None
+        for req_id in sorted(self._chats):
+            with contextlib.suppress(EngineError):
+                old.cancel(req_id)  # its Done (cancelled) still comes: ids are unique
+        if old is self.local:
+            self._parked_local = _Parked(self.info, self._ready, self.loaded, self._last_load)
+        else:
+            old.close()  # a remote engine is a connection: cheap to open again
+
+    def _enter(self, client: Engine, parked: _Parked | None) -> None:
+        self.client = client
+        self._listen(client)
+        self.info = parked.info if parked else None
+        self._ready = parked.ready if parked else False
+        self.loaded = parked.loaded if parked else None
+        self._last_load = parked.last_load if parked else None
+        self._load_cancelled = False
+
     def kill(self) -> None:
         """Kill the engine process at once (what a crash looks like)."""
         self.client.kill()
@@ -211,19 +297,25 @@ class EngineController(QObject):
         self._cancel_timer.stop()
         self.client.listener = None
         self.client.close()
+        if self.local is not self.client:
+            self.local.listener = None
+            self.local.close()
 
     # --- events ----------------------------------------------------------------------
 
-    def _on_engine_event(self, event: Event) -> None:
+    def _on_engine_event(self, client: Engine, event: Event) -> None:
         # Reader thread: hand over to the GUI thread and return at once.
         with contextlib.suppress(
             RuntimeError
         ):  # the controller was deleted while the engine still talked
-            self._event.emit(event)
+            self._event.emit(client, event)
 
-    @Slot(object)
-    def _dispatch(self, event: Event) -> None:
+    @Slot(object, object)
+    def _dispatch(self, client: Engine, event: Event) -> None:
         if self._shut_down:
+            return
+        if client is not self.client:
+            self._dispatch_elsewhere(client, event)
             return
         match event:
             case Token(id=req_id, text=text) if req_id is not None:
@@ -256,6 +348,24 @@ class EngineController(QObject):
                 self._on_crash(message)
             case _:
                 pass  # an answer for a request nobody waits for any more
+
+    def _dispatch_elsewhere(self, client: Engine, event: Event) -> None:
+        """An event of an engine not in use: only answers to requests still tracked count."""
+        match event:
+            case Token(id=req_id, text=text) if req_id is not None and req_id in self._chats:
+                self.tokenReceived.emit(req_id, text)
+            case Done(id=req_id, stats=stats) if req_id is not None and req_id in self._chats:
+                self._chats.discard(req_id)
+                self.replyFinished.emit(req_id, dict(stats))
+            case Failed(id=req_id, kind=kind, message=message) if req_id in self._chats:
+                assert req_id is not None
+                self._chats.discard(req_id)
+                self.replyFailed.emit(req_id, kind, message)
+            case Crashed() if client is self.local and self._parked_local is not None:
+                # The idle local engine died: it starts again when the user comes back.
+                self._parked_local = _Parked(None, False, None, self._parked_local.last_load)
+            case _:
+                pass
 
     def _on_error(self, req_id: int | None, kind: str, message: str) -> None:
         if req_id is not None and req_id == self._loading_id:

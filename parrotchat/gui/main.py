@@ -23,6 +23,7 @@ from parrotchat.core.chats.store import ChatStore
 from parrotchat.core.errors import ParrotError, StorageError
 from parrotchat.core.paths import AppPaths
 from parrotchat.core.prompt_templates import TemplateLibrary
+from parrotchat.core.servers import ServerStore
 from parrotchat.core.settings import Settings, save_settings
 from parrotchat.gui.app_resources import app_icon
 from parrotchat.gui.chat.controller import ChatController
@@ -77,7 +78,10 @@ class WindowSession:
             problems.append(str(exc))
         owns_engine = engine is None
         engine = engine or EngineController()
-        models = ModelController(engine, settings, paths.models_dir, requested=model)
+        servers = ServerStore(paths.servers_file)
+        models = ModelController(
+            engine, settings, paths.models_dir, requested=model, servers=servers
+        )
         chats = ChatController(store, engine, models, settings)
         templates = TemplateLibrary(paths.user_templates_dir)
         problems.extend(templates.problems)
@@ -135,6 +139,7 @@ class WindowSession:
         if self.owns_engine:
             self.engine.start()
         self.models.scan(load_default=True)
+        self.models.list_servers()
 
     def save_settings(self) -> None:
         """Write the settings now (a dialog changed them)."""
@@ -153,6 +158,7 @@ class WindowSession:
         self.chats.detach()
         self.window.detach()
         self.models.wait_for_scan(2.0)
+        self.models.wait_for_servers(2.0)
         try:
             save_settings(self.paths.settings_file, self.settings)
         except StorageError as exc:

@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from parrotchat.core.chats.records import Chat
     from parrotchat.core.models.info import ModelInfo
     from parrotchat.core.paths import AppPaths
+    from parrotchat.gui.models.remote_models import RemoteChoice
 
 APP_TITLE = "ParrotChat"
 
@@ -181,6 +182,7 @@ class MainWindow(QMainWindow):
         self.controls.modelSettingsEdited.connect(self._model_settings_edited)
 
         self.model_picker.modelSelected.connect(self.models.choose)
+        self.model_picker.remoteSelected.connect(self.models.choose_remote)
         self.model_picker.cancelLoadRequested.connect(self.engine.cancel_load)
 
         self.chats.chatOpened.connect(self._chat_opened)
@@ -199,6 +201,8 @@ class MainWindow(QMainWindow):
 
         self.models.modelsListed.connect(self._models_listed)
         self.models.modelChosen.connect(self._model_chosen)
+        self.models.remoteChosen.connect(self._remote_chosen)
+        self.models.serversListed.connect(self.model_picker.set_servers)
         self.models.problemFound.connect(self._model_problem)
         self.models.noticePosted.connect(self.notify)
 
@@ -279,8 +283,7 @@ class MainWindow(QMainWindow):
     def _reply_started(self, message_id: int) -> None:
         if not self.banner.sticky:
             self.banner.hide()  # a new reply is under way: the last one's error is history
-        model = self.models.current.name if self.models.current else None
-        self.chat_view.start_reply(message_id, model)
+        self.chat_view.start_reply(message_id, self.models.current_name)
         if self.chats.chat_id is not None:
             self.chat_list.set_current(self.chats.chat_id)
             chat_title = self.chat_list.list.currentItem()
@@ -372,6 +375,12 @@ class MainWindow(QMainWindow):
         self.model_picker.set_current(model)
         self.controls.set_model_limits(model.context_length, model.n_layers)
         self._show_fit(self.controls.context_length.value())
+
+    @Slot(object)
+    def _remote_chosen(self, choice: RemoteChoice) -> None:
+        self.model_picker.set_current(choice)
+        self.controls.set_model_limits(choice.n_ctx, None)
+        self.controls.set_fit("", False)  # no memory-fit estimate: it runs on the server
 
     @Slot(dict)
     def _engine_ready(self, info: dict[str, Any]) -> None:

@@ -763,6 +763,22 @@ Chat with language models on your own computer.</source>
         <translation>불러오기 취소</translation>
     </message>
     <message>
+        <source>On this computer</source>
+        <translation>이 컴퓨터에서</translation>
+    </message>
+    <message>
+        <source>On %1</source>
+        <translation>%1에서</translation>
+    </message>
+    <message>
+        <source>    Not available: %1</source>
+        <translation>    사용할 수 없음: %1</translation>
+    </message>
+    <message>
+        <source>    Serves no models</source>
+        <translation>    제공하는 모델 없음</translation>
+    </message>
+    <message>
         <source>No models found</source>
         <translation>모델 없음</translation>
     </message>
@@ -796,6 +812,10 @@ Chat with language models on your own computer.</source>
     <message>
         <source>Download</source>
         <translation>다운로드</translation>
+    </message>
+    <message>
+        <source>Servers</source>
+        <translation>서버</translation>
     </message>
     <message>
         <source>Downloaded %1.</source>
@@ -846,6 +866,133 @@ Chat with language models on your own computer.</source>
     <message>
         <source>%1. It stays on screen, and ParrotChat saves it as soon as it can (Retry tries now).</source>
         <translation>%1. 답변은 화면에 그대로 있으며, 저장할 수 있게 되는 즉시 저장합니다(다시 시도를 누르면 지금 저장합니다).</translation>
+    </message>
+</context>
+<context>
+    <name>ServersTab</name>
+    <message>
+        <source>gpu-box</source>
+        <translation>gpu-box</translation>
+    </message>
+    <message>
+        <source>http://gpu-box:8080</source>
+        <translation>http://gpu-box:8080</translation>
+    </message>
+    <message>
+        <source>empty if the server asks for none</source>
+        <translation>서버가 요구하지 않으면 비워 두세요</translation>
+    </message>
+    <message>
+        <source>your organisation&apos;s CA, a PEM file (optional)</source>
+        <translation>조직의 인증 기관(CA), PEM 파일 (선택)</translation>
+    </message>
+    <message>
+        <source>Browse…</source>
+        <translation>찾아보기…</translation>
+    </message>
+    <message>
+        <source>system proxy; &apos;none&apos; to connect directly</source>
+        <translation>시스템 프록시; 직접 연결하려면 'none'</translation>
+    </message>
+    <message>
+        <source>Add server</source>
+        <translation>서버 추가</translation>
+    </message>
+    <message>
+        <source>Test connection</source>
+        <translation>연결 테스트</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>제거</translation>
+    </message>
+    <message>
+        <source>Name:</source>
+        <translation>이름:</translation>
+    </message>
+    <message>
+        <source>URL:</source>
+        <translation>URL:</translation>
+    </message>
+    <message>
+        <source>API key:</source>
+        <translation>API 키:</translation>
+    </message>
+    <message>
+        <source>CA bundle:</source>
+        <translation>CA 번들:</translation>
+    </message>
+    <message>
+        <source>Proxy:</source>
+        <translation>프록시:</translation>
+    </message>
+    <message>
+        <source>Saved servers (OpenAI-compatible: llama-server, vLLM, Ollama):</source>
+        <translation>저장된 서버 (OpenAI 호환: llama-server, vLLM, Ollama):</translation>
+    </message>
+    <message>
+        <source>key in the system credential store</source>
+        <translation>키는 시스템 자격 증명 저장소에 있음</translation>
+    </message>
+    <message>
+        <source>key in %1 (readable by you only)</source>
+        <translation>키는 %1에 있음 (본인만 읽기 가능)</translation>
+    </message>
+    <message>
+        <source>no API key</source>
+        <translation>API 키 없음</translation>
+    </message>
+    <message>
+        <source>API keys are kept in the system credential store (%1).</source>
+        <translation>API 키는 시스템 자격 증명 저장소(%1)에 보관됩니다.</translation>
+    </message>
+    <message>
+        <source>No system credential store is usable here: API keys are kept in %1, readable by you only.</source>
+        <translation>이 컴퓨터에는 사용할 수 있는 시스템 자격 증명 저장소가 없습니다. API 키는 본인만 읽을 수 있는 %1에 보관됩니다.</translation>
+    </message>
+    <message>
+        <source>Give the server a short name, such as gpu-box</source>
+        <translation>서버에 gpu-box 같은 짧은 이름을 지정하세요</translation>
+    </message>
+    <message>
+        <source>Saved %1; %2.</source>
+        <translation>%1 저장됨; %2.</translation>
+    </message>
+    <message>
+        <source>Choose a server in the list to remove it.</source>
+        <translation>제거할 서버를 목록에서 선택하세요.</translation>
+    </message>
+    <message>
+        <source>Removed %1 and its key.</source>
+        <translation>%1 및 해당 키를 제거했습니다.</translation>
+    </message>
+    <message>
+        <source>Type a URL or choose a saved server to test.</source>
+        <translation>테스트할 URL을 입력하거나 저장된 서버를 선택하세요.</translation>
+    </message>
+    <message>
+        <source>Testing %1…</source>
+        <translation>%1 테스트 중…</translation>
+    </message>
+    <message>
+        <source>Connection failed: %1</source>
+        <translation>연결 실패: %1</translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation>없음</translation>
+    </message>
+    <message>
+        <source>Connected to %1 in %2 ms: %3; models: %4</source>
+        <translation>%1에 %2 ms 만에 연결됨: %3; 모델: %4</translation>
+    </message>
+    <message>
+        <source>CA bundle</source>
+        <translation>CA 번들</translation>
+    </message>
+    <message>
+        <source>Certificates (*.pem *.crt *.cer);;All files (*)</source>
+        <translation>인증서 (*.pem *.crt *.cer);;모든 파일 (*)</translation>
     </message>
 </context>
 <context>

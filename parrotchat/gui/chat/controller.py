@@ -198,7 +198,7 @@ class ChatController(QObject):
 
     def _ensure_chat(self, first_text: str) -> int:
         if self.chat_id is None:
-            model = self.models.current.name if self.models.current else None
+            model = self.models.current_name
             self.chat_id = self.service.create_chat(first_text, model, self.chat_settings)
             self.settings.last_chat_id = self.chat_id
             self.chatsChanged.emit()
@@ -319,7 +319,7 @@ class ChatController(QObject):
 
     def _start_reply(self, defer_prompt: bool = False) -> None:
         assert self.chat_id is not None
-        model = self.models.current
+        model = self.models.current_name  # "<model> on <server>" for a server's model
         if model is None or (self.engine.loaded is None and not self.engine.is_loading):
             self._retry = "load" if model is not None else None
             self.errorOccurred.emit(
@@ -328,7 +328,7 @@ class ChatController(QObject):
             )
             return
         try:
-            turn = self.service.begin_turn(self.chat_id, self.chat_settings, model.name)
+            turn = self.service.begin_turn(self.chat_id, self.chat_settings, model)
         except StorageError as exc:
             self.errorOccurred.emit(self.tr("The reply could not be saved"), str(exc))
             return

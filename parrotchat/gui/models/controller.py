@@ -2,7 +2,9 @@
 
 Scanning the library reads every GGUF header (and imports the `gguf` package,
 which pulls in numpy), so it runs on a worker thread after the window is shown;
-the result comes back to the GUI thread through a queued signal.
+the result comes back to the GUI thread through a queued signal. The saved
+servers' models are listed the same way, on a thread of their own (the network
+may be slow or down), and choosing one switches the engine to that server.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, Signal, Slot
 
 from parrotchat.core.errors import ParrotError
+from parrotchat.core.servers import ServerStore
 from parrotchat.core.settings import Settings
+from parrotchat.gui.models.remote_models import RemoteChoice, list_server_models
 
 if TYPE_CHECKING:
     from parrotchat.core.models.info import ModelInfo
@@ -65,16 +69,21 @@ class ModelController(QObject):
     Signals:
         modelsListed(list): the library's ModelInfo list (starter first).
         modelChosen(object): the ModelInfo now loading or loaded.
+        remoteChosen(object): the RemoteChoice (a server's model) now loading or loaded.
+        serversListed(list): a ServerListing per saved server.
         problemFound(str): a model file or setting that cannot be used; one line.
         noticePosted(str): something worth a line in the status bar.
     """
 
     modelsListed = Signal(list)
     modelChosen = Signal(object)
+    remoteChosen = Signal(object)
+    serversListed = Signal(list)
     problemFound = Signal(str)
     noticePosted = Signal(str)
 
     _scanned = Signal(object)  # ScanResult or an error message, from the worker thread
+    _serversFound = Signal(list)  # ServerListing list, from the server worker thread
 
     def __init__(
         self,
@@ -83,14 +92,19 @@ class ModelController(QObject):
         models_dir: os.PathLike[str] | str,
         requested: str | None = None,
         parent: QObject | None = None,
+        servers: ServerStore | None = None,
     ) -> None:
         super().__init__(parent)
         self.engine = engine
+        self.servers = servers
         self.settings = settings
         self.models_dir = models_dir
         self.requested = requested  # --model, for this run only
         self.models: list[ModelInfo] = []
-        self.current: ModelInfo | None = None
+        self.current: ModelInfo | None = None  # the local model in use; None with a remote one
+        self.remote: RemoteChoice | None = None  # the server's model in use
+        self._server_thread: threading.Thread | None = None
+        self._list_again = False
         self._requested_model: ModelInfo | None = None
         self.chat_format: str | None = None
         self._ram_free = 0
@@ -101,6 +115,63 @@ class ModelController(QObject):
 
     def _connect_signals(self) -> None:
         self._scanned.connect(self._on_scanned)
+        self._serversFound.connect(self._on_servers_found)
+
+    @property
+    def current_name(self) -> str | None:
+        """The model in use as chats record it: "name", or "<model> on <server>"."""
+        if self.remote is not None:
+            return self.remote.name
+        return self.current.name if self.current is not None else None
+
+    # --- the saved servers ----------------------------------------------------------------
+
+    def list_servers(self) -> None:
+        """Ask each saved server for its models on a worker thread; `serversListed` answers."""
+        if self.servers is None:
+            return
+        if self._server_thread is not None and self._server_thread.is_alive():
+            self._list_again = True  # a server was added meanwhile: list once more after
+            return
+        store = self.servers
+        self._server_thread = threading.Thread(
+            target=self._servers_worker, args=(store,), name="server-models", daemon=True
+        )
+        self._server_thread.start()
+
+    def _servers_worker(self, store: ServerStore) -> None:
+        listings = list_server_models(store)
+        with contextlib.suppress(RuntimeError):  # the window closed meanwhile
+            self._serversFound.emit(listings)
+
+    @Slot(list)
+    def _on_servers_found(self, listings: list[Any]) -> None:
+        self.serversListed.emit(listings)
+        if self._list_again:
+            self._list_again = False
+            self.list_servers()
+
+    def wait_for_servers(self, timeout: float = 10.0) -> None:
+        if self._server_thread is not None:
+            self._server_thread.join(timeout)
+
+    def choose_remote(self, choice: RemoteChoice) -> None:
+        """Chat with a model on a saved server: the engine switches to it, no restart."""
+        if self.servers is None:
+            return
+        try:
+            config = self.servers.get(choice.server)
+        except ParrotError as exc:
+            self.problemFound.emit(str(exc))
+            return
+        from parrotchat.engine.protocol import LoadRequest
+
+        self.current = None
+        self.remote = choice
+        self.chat_format = None  # the server renders its own template
+        self.remoteChosen.emit(choice)
+        self.engine.use_remote(config)
+        self.engine.load(LoadRequest(path=choice.model_id, n_ctx=self.settings.context_length))
 
     # --- the library -------------------------------------------------------------------
 
@@ -136,7 +207,7 @@ class ModelController(QObject):
         self.modelsListed.emit(self.models)
         for problem in result.problems:
             self.noticePosted.emit(problem)
-        if self._load_when_scanned and self.current is None:
+        if self._load_when_scanned and self.current is None and self.remote is None:
             model = self._default_model()
             if model is None:
                 self.problemFound.emit(
@@ -166,6 +237,8 @@ class ModelController(QObject):
         """
         from parrotchat.core.models.memory_fit import Fit
 
+        self.engine.use_local()
+        self.remote = None
         self.current = model
         if remember:
             self.settings.default_model = model.name
@@ -190,7 +263,9 @@ class ModelController(QObject):
 
     def reload(self) -> None:
         """Load the current model again with changed settings (context, GPU layers, threads)."""
-        if self.current is not None:
+        if self.remote is not None:
+            self.choose_remote(self.remote)
+        elif self.current is not None:
             self.noticePosted.emit(self.tr("Reloading the model with the new settings…"))
             self.choose(self.current, remember=self.current is not self._requested_model)
 

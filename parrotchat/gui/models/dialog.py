@@ -1,4 +1,4 @@
-"""The Models window: the local library and the hub, in two tabs.
+"""The Models window: the local library, the hub and the saved servers, in tabs.
 
 It owns two worker threads (library changes, hub calls and downloads) and stops
 them when it closes. A change to the library ends in a rescan by the
@@ -20,6 +20,7 @@ from parrotchat.gui.bench_runner import BenchRunner
 from parrotchat.gui.models.download_tab import DownloadTab
 from parrotchat.gui.models.hub_tasks import HubTasks
 from parrotchat.gui.models.library_tab import LibraryTab
+from parrotchat.gui.models.servers_tab import ServersTab
 
 if TYPE_CHECKING:
     from parrotchat.core.models.info import ModelInfo
@@ -48,6 +49,11 @@ class ModelsDialog(QDialog):
         self.tabs = QTabWidget()
         self.tabs.addTab(self.library, self.tr("Library"))
         self.tabs.addTab(self.download, self.tr("Download"))
+        self.servers: ServersTab | None = None
+        if models.servers is not None:
+            self.servers = ServersTab(models.servers)
+            self.tabs.addTab(self.servers, self.tr("Servers"))
+            self.servers.serversChanged.connect(self.models.list_servers)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs)
@@ -77,6 +83,8 @@ class ModelsDialog(QDialog):
         """Pause downloads (they resume next time) and stop the worker threads."""
         self.library.stop()
         self.hub.stop()
+        if self.servers is not None:
+            self.servers.stop()
 
     def reject(self) -> None:
         self.hide()  # downloads go on; MainWindow.detach stops them

@@ -1,7 +1,10 @@
 """The top bar: which model is loaded, its quantization and backend, and loading.
 
 Choosing another model loads it; while a model loads a progress bar and a Cancel
-button show.
+button show. The list is grouped by where the models run: a header row "On this
+computer" over the local models, then "On <server>" over each saved server's models
+(or one greyed line saying why that server could not be asked). Header and error
+rows cannot be chosen.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtGui import QStandardItemModel
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -19,6 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from parrotchat.gui.models.remote_models import RemoteChoice, ServerListing
+
 if TYPE_CHECKING:
     from parrotchat.core.models.info import ModelInfo
 
@@ -27,11 +33,13 @@ class ModelPicker(QWidget):
     """Model chooser and load status.
 
     Signals:
-        modelSelected(object): the user picked this ModelInfo.
+        modelSelected(object): the user picked this ModelInfo (a local model).
+        remoteSelected(object): the user picked this RemoteChoice (a server's model).
         cancelLoadRequested(): stop the load in progress.
     """
 
     modelSelected = Signal(object)
+    remoteSelected = Signal(object)
     cancelLoadRequested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -60,6 +68,9 @@ class ModelPicker(QWidget):
         layout.addStretch(1)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self._models: list[ModelInfo] = []
+        self._servers: list[ServerListing] = []
+        self._entries: list[ModelInfo | RemoteChoice | None] = []  # one per combo row
+        self._selected: ModelInfo | RemoteChoice | None = None
         self._backend = ""
         self._connect_signals()
 
@@ -69,17 +80,54 @@ class ModelPicker(QWidget):
 
     def set_models(self, models: list[ModelInfo], current: ModelInfo | None) -> None:
         self._models = list(models)
+        self._rebuild()
+        self.set_current(current)
+
+    def set_servers(self, listings: list[ServerListing]) -> None:
+        """The saved servers' models (or why a server could not be asked)."""
+        self._servers = list(listings)
+        self._rebuild()
+
+    def _rebuild(self) -> None:
+        selected = self._selected
         self.combo.blockSignals(True)
         self.combo.clear()
-        for model in models:
-            self.combo.addItem(self._label(model))
-            self.combo.setItemData(
-                self.combo.count() - 1, str(model.path), Qt.ItemDataRole.ToolTipRole
-            )
-        if not models:
+        self._entries = []
+        if self._servers:  # headers only when there is more than one place to group by
+            self._add_header(self.tr("On this computer"))
+        for model in self._models:
+            self._add(self._label(model), model, str(model.path))
+        for listing in self._servers:
+            self._add_header(self.tr("On %1").replace("%1", listing.server))
+            if listing.error is not None:
+                self._add_header(
+                    self.tr("    Not available: %1").replace("%1", listing.error), listing.error
+                )
+            elif not listing.models:
+                self._add_header(self.tr("    Serves no models"))
+            for choice in listing.models:
+                self._add(f"{choice.model_id}", choice, choice.name)
+        if not self._models and not any(listing.models for listing in self._servers):
             self.combo.setPlaceholderText(self.tr("No models found"))
         self.combo.blockSignals(False)
-        self.set_current(current)
+        self._select(selected)
+
+    def _add(self, text: str, entry: ModelInfo | RemoteChoice, tooltip: str) -> None:
+        # Indented under its header when the list is grouped.
+        self.combo.addItem(f"    {text}" if self._servers else text)
+        self.combo.setItemData(self.combo.count() - 1, tooltip, Qt.ItemDataRole.ToolTipRole)
+        self._entries.append(entry)
+
+    def _add_header(self, text: str, tooltip: str | None = None) -> None:
+        self.combo.addItem(text)
+        row = self.combo.count() - 1
+        model = self.combo.model()
+        assert isinstance(model, QStandardItemModel)
+        item = model.item(row)
+        item.setFlags(Qt.ItemFlag.NoItemFlags)  # greyed, cannot be chosen
+        if tooltip:
+            item.setToolTip(tooltip)
+        self._entries.append(None)
 
     def _label(self, model: ModelInfo) -> str:
         from parrotchat.core.models.info import human_bytes
@@ -90,22 +138,39 @@ class ModelPicker(QWidget):
             f"{tags.get(model.source, '')}"
         )
 
-    def set_current(self, model: ModelInfo | None) -> None:
-        index = next(
-            (i for i, m in enumerate(self._models) if model is not None and m.path == model.path),
-            -1,
-        )
+    def set_current(self, model: ModelInfo | RemoteChoice | None) -> None:
+        self._selected = model
+        self._select(model)
+
+    def _select(self, wanted: ModelInfo | RemoteChoice | None) -> None:
+        def same(entry: ModelInfo | RemoteChoice | None) -> bool:
+            if entry is None or wanted is None:
+                return False
+            if isinstance(entry, RemoteChoice) or isinstance(wanted, RemoteChoice):
+                return entry == wanted
+            return entry.path == wanted.path
+
+        index = next((i for i, entry in enumerate(self._entries) if same(entry)), -1)
         self.combo.blockSignals(True)
         self.combo.setCurrentIndex(index)
         self.combo.blockSignals(False)
+
+    def entries(self) -> list[tuple[str, bool]]:
+        """Each row's text and whether it can be chosen (for tests and accessibility)."""
+        return [(self.combo.itemText(i), e is not None) for i, e in enumerate(self._entries)]
 
     def set_backend(self, backend: str) -> None:
         self._backend = backend
 
     @Slot(int)
     def _activated(self, index: int) -> None:
-        if 0 <= index < len(self._models):
-            self.modelSelected.emit(self._models[index])
+        entry = self._entries[index] if 0 <= index < len(self._entries) else None
+        if isinstance(entry, RemoteChoice):
+            self._selected = entry
+            self.remoteSelected.emit(entry)
+        elif entry is not None:
+            self._selected = entry
+            self.modelSelected.emit(entry)
 
     # --- loading ---------------------------------------------------------------------------
 
@@ -119,6 +184,7 @@ class ModelPicker(QWidget):
         self.progress.setValue(int(fraction * 100))
 
     def show_loaded(self, model: ModelInfo | None, loaded: dict[str, Any]) -> None:
+        """`model` is None for a server's model: the details show the server's kind."""
         self.progress.setVisible(False)
         self.cancel_button.setVisible(False)
         backend = str(loaded.get("backend") or self._backend or "CPU")

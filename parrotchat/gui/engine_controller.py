@@ -45,6 +45,7 @@ from parrotchat.engine.protocol import (
     Ready,
     Token,
 )
+from parrotchat.engine.shared import SharedEngine
 
 if TYPE_CHECKING:
     from parrotchat.core.servers import ServerConfig
@@ -104,6 +105,7 @@ class EngineController(QObject):
         self.local: Engine = client  # the engine to go back to from a remote server
         self.server: ServerConfig | None = None  # the remote server in use; None: local
         self._parked_local: _Parked | None = None
+        self._unshared: Engine | None = None  # the local engine under a SharedEngine
         self._listen(client)
         self.info: Ready | None = None
         self.loaded: dict[str, Any] | None = None
@@ -227,6 +229,45 @@ class EngineController(QObject):
             return None
         self._counts.add(req_id)
         return req_id
+
+    @property
+    def last_load(self) -> LoadRequest | None:
+        """The model asked for last (its path names the model for the API)."""
+        return self._last_load
+
+    # --- shared with the API server --------------------------------------------------
+
+    def share_local(self, max_waiting: int) -> SharedEngine:
+        """Put one queue between the local engine and its callers (the window, the API).
+
+        The window's own requests then go through the same queue as the API's, in
+        order, and either's cancel reaches its request, queued or running. Only the
+        local engine, in use, can be shared: a remote one is someone else's server.
+        """
+        if self.client is not self.local:
+            raise EngineError("Only the model loaded on this computer can be served")
+        if isinstance(self.local, SharedEngine):
+            return self.local
+        self._unshared = self.local
+        shared = SharedEngine(self.local, max_waiting)
+        self.client = self.local = shared
+        self._listen(shared)
+        return shared
+
+    def unshare_local(self) -> bool:
+        """Take the queue away again once it is idle; False while something still runs."""
+        shared, raw = self.local, self._unshared
+        if raw is None or not isinstance(shared, SharedEngine):
+            return True
+        if shared.running is not None or shared.waiting:
+            return False
+        self._unshared = None
+        # SharedEngine took the engine's listener; _listen below gives it back.
+        if self.client is shared:
+            self.client = raw
+        self.local = raw
+        self._listen(raw)
+        return True
 
     # --- local or remote ---------------------------------------------------------------
 

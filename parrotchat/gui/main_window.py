@@ -39,6 +39,8 @@ from parrotchat.gui.error_banner import ErrorBanner
 from parrotchat.gui.models.controller import ModelController
 from parrotchat.gui.models.dialog import ModelsDialog
 from parrotchat.gui.models.model_picker import ModelPicker
+from parrotchat.gui.serving.serve_panel import ServePanel
+from parrotchat.gui.serving.window_server import WindowServer
 from parrotchat.gui.window_actions import WindowActions
 
 if TYPE_CHECKING:
@@ -133,6 +135,9 @@ class MainWindow(QMainWindow):
 
         self.context_label = QLabel()
         self.statusBar().addPermanentWidget(self.context_label)
+        self.server = WindowServer(engine, settings, self)
+        self.serve_panel = ServePanel(self.server)
+        self.statusBar().addPermanentWidget(self.serve_panel)
         self.controls.set_chat_settings(chats.chat_settings)
         self.controls.set_model_settings(
             settings.context_length, settings.gpu_layers, settings.threads
@@ -156,6 +161,8 @@ class MainWindow(QMainWindow):
         a.regenerate.triggered.connect(self.chats.regenerate)
         a.show_controls.toggled.connect(self.controls.setVisible)
         a.about.triggered.connect(self._about)
+        a.serve.toggled.connect(self._serve_toggled)
+        self.server.servingChanged.connect(a.serve.setChecked)
         a.language_group.triggered.connect(self._language_chosen)
 
         self.chat_list.newChatRequested.connect(self.chats.new_chat)
@@ -223,6 +230,7 @@ class MainWindow(QMainWindow):
 
     def detach(self) -> None:
         """Stop listening to the engine and the controllers (the window closes)."""
+        self.server.stop()
         for signal, slot in self._engine_links():
             signal.disconnect(slot)
         if self.models_dialog is not None:
@@ -301,6 +309,20 @@ class MainWindow(QMainWindow):
     def _show_error(self, title: str, detail: str) -> None:
         self._error_after_crash = self.engine.crashes
         self.banner.show_error(title, detail, self.chats.can_retry)
+
+    @Slot(bool)
+    def _serve_toggled(self, on: bool) -> None:
+        if on == self.server.serving:
+            return
+        if not on:
+            self.server.stop()
+            self.notify(self.tr("Stopped serving the model."))
+            return
+        try:
+            self.server.start()
+        except ParrotError as exc:
+            self.actions_.serve.setChecked(False)
+            self._show_error(self.tr("The model could not be served"), str(exc))
 
     @Slot(str)
     def notify(self, text: str) -> None:

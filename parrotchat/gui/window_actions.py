@@ -36,6 +36,9 @@ class WindowActions(QObject):
         self.show_controls.setChecked(True)
         self.show_controls.setShortcut(QKeySequence("Ctrl+Shift+K"))
         self.about = QAction(self.tr("About ParrotChat"), window)
+        # The API on the loaded model, for editors and scripts (see docs/serve.md).
+        self.serve = QAction(self.tr("Serve on this computer"), window)
+        self.serve.setCheckable(True)
 
         self.language_group = QActionGroup(window)
         self.language_actions: list[QAction] = []
@@ -57,6 +60,8 @@ class WindowActions(QObject):
         file_menu.addActions([self.new_chat, self.manage_models])
         file_menu.addSeparator()
         file_menu.addActions([self.export_markdown, self.export_json])
+        file_menu.addSeparator()
+        file_menu.addAction(self.serve)
         file_menu.addSeparator()
         file_menu.addAction(self.quit)
         chat_menu = bar.addMenu(self.tr("&Chat"))

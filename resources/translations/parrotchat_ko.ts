@@ -600,6 +600,14 @@ Translate and Summarize are one click away under the message box.</source>
         <translation>대화 목록을 읽을 수 없습니다</translation>
     </message>
     <message>
+        <source>Stopped serving the model.</source>
+        <translation>모델 서비스를 멈췄습니다.</translation>
+    </message>
+    <message>
+        <source>The model could not be served</source>
+        <translation>모델을 서비스할 수 없습니다</translation>
+    </message>
+    <message>
         <source>No model loaded</source>
         <translation>불러온 모델 없음</translation>
     </message>
@@ -866,6 +874,33 @@ Chat with language models on your own computer.</source>
     <message>
         <source>%1. It stays on screen, and ParrotChat saves it as soon as it can (Retry tries now).</source>
         <translation>%1. 답변은 화면에 그대로 있으며, 저장할 수 있게 되는 즉시 저장합니다(다시 시도를 누르면 지금 저장합니다).</translation>
+    </message>
+</context>
+<context>
+    <name>ServePanel</name>
+    <message>
+        <source>Key:</source>
+        <translation>키:</translation>
+    </message>
+    <message>
+        <source>Show</source>
+        <translation>보기</translation>
+    </message>
+    <message>
+        <source>Copy</source>
+        <translation>복사</translation>
+    </message>
+    <message>
+        <source>Serving at %1</source>
+        <translation>%1 에서 서비스 중</translation>
+    </message>
+    <message>
+        <source>%1 answered, %2 in progress</source>
+        <translation>%1개 응답함, %2개 진행 중</translation>
+    </message>
+    <message>
+        <source>Hide</source>
+        <translation>숨기기</translation>
     </message>
 </context>
 <context>
@@ -1200,6 +1235,10 @@ Chat with language models on your own computer.</source>
     <message>
         <source>About ParrotChat</source>
         <translation>ParrotChat 정보</translation>
+    </message>
+    <message>
+        <source>Serve on this computer</source>
+        <translation>이 컴퓨터에서 서비스</translation>
     </message>
     <message>
         <source>System language</source>

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QToolButton, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QSizePolicy,
+    QToolButton,
+    QWidget,
+)
 
 from parrotchat.gui.serving.window_server import WindowServer
 
@@ -28,6 +35,9 @@ class ServePanel(QWidget):
         self.copy_button = QToolButton()
         self.copy_button.setText(self.tr("Copy"))
         self.counts_label = QLabel()
+        # The status bar squeezes its widgets: an address cut short is no use.
+        for label in (self.address_label, self.counts_label):
+            label.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Preferred)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         for widget in (

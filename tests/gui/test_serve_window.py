@@ -88,7 +88,9 @@ def test_api_and_window_chat_share_one_engine(make_window: WindowFactory, qtbot:
     assert len(session.store.list_chats()) <= chats_before + 1
 
     SHOTS.mkdir(parents=True, exist_ok=True)
-    assert panel.grab().save(str(SHOTS / "serve_panel.png"))
+    window.resize(1400, window.height())  # room for the whole status bar
+    qtbot.waitUntil(lambda: panel.width() >= panel.sizeHint().width(), timeout=5000)
+    assert window.statusBar().grab().save(str(SHOTS / "serve_panel.png"))
 
     port = int(server.address.rsplit(":", 1)[1].split("/", 1)[0])
     window.actions_.serve.setChecked(False)

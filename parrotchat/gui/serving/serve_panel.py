@@ -28,7 +28,6 @@ class ServePanel(QWidget):
         self.key_field = QLineEdit()
         self.key_field.setReadOnly(True)
         self.key_field.setEchoMode(QLineEdit.EchoMode.Password)
-        self.key_field.setFixedWidth(140)
         self.reveal_button = QToolButton()
         self.reveal_button.setText(self.tr("Show"))
         self.reveal_button.setCheckable(True)
@@ -69,6 +68,9 @@ class ServePanel(QWidget):
         for widget in (self.key_label, self.key_field, self.reveal_button, self.copy_button):
             widget.setVisible(has_key)
         self.key_field.setText(self.server.api_key or "")
+        # Wide enough to read the whole key once revealed.
+        advance = self.key_field.fontMetrics().horizontalAdvance(self.server.api_key or "")
+        self.key_field.setFixedWidth(min(advance + 16, 360))
         self.reveal_button.setChecked(False)
         self.refresh()
         self._timer.start()

@@ -163,6 +163,7 @@ class MainWindow(QMainWindow):
         a.about.triggered.connect(self._about)
         a.serve.toggled.connect(self._serve_toggled)
         self.server.servingChanged.connect(a.serve.setChecked)
+        self.server.noticePosted.connect(self.notify)
         a.language_group.triggered.connect(self._language_chosen)
 
         self.chat_list.newChatRequested.connect(self.chats.new_chat)

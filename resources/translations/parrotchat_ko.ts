@@ -1266,6 +1266,13 @@ Chat with language models on your own computer.</source>
     </message>
 </context>
 <context>
+    <name>WindowServer</name>
+    <message>
+        <source>Stopped serving: the window loads another model. Turn it on again.</source>
+        <translation>창에서 다른 모델을 불러오므로 서비스를 멈췄습니다. 다시 켜 주세요.</translation>
+    </message>
+</context>
+<context>
     <name>WindowSession</name>
     <message>
         <source>Replies cut off when ParrotChat last closed were kept: %1</source>

@@ -119,3 +119,16 @@ def test_a_port_in_use_is_one_clear_line(make_window: WindowFactory) -> None:
     assert not isinstance(session.engine.client, SharedEngine), "nothing left shared"
     assert window.banner.isVisible()
     assert "already in use" in window.banner.detail_label.text()
+
+
+def test_loading_another_model_stops_serving(make_window: WindowFactory) -> None:
+    session = make_window()
+    window = session.window
+    window.server.port = 0
+    window.actions_.serve.setChecked(True)
+    assert window.server.serving
+    # What the engine controller says when the window starts loading a model.
+    session.engine.loadStarted.emit("another.gguf")
+    assert not window.server.serving
+    assert not window.actions_.serve.isChecked()
+    assert "another model" in window.statusBar().currentMessage()

@@ -69,9 +69,11 @@ class WindowServer(QObject):
 
     Signals:
         servingChanged(bool): the server started (True) or stopped (False).
+        noticePosted(str): a line for the status bar (serving stopped on its own).
     """
 
     servingChanged = Signal(bool)
+    noticePosted = Signal(str)
 
     def __init__(
         self, engine: EngineController, settings: Settings, parent: QObject | None = None
@@ -88,6 +90,7 @@ class WindowServer(QObject):
         self._unshare_timer = QTimer(self)
         self._unshare_timer.setInterval(UNSHARE_RETRY_MS)
         self._unshare_timer.timeout.connect(self._try_unshare)
+        engine.loadStarted.connect(self._model_changing)
 
     @property
     def serving(self) -> bool:
@@ -146,6 +149,15 @@ class WindowServer(QObject):
         self.address = None
         self._try_unshare()
         self.servingChanged.emit(False)
+
+    def _model_changing(self, _name: str) -> None:
+        # The API names the model and its limits when it starts: another model (or
+        # another context length) would be served under the old name. Stop instead.
+        if self._server is not None:
+            self.stop()
+            self.noticePosted.emit(
+                self.tr("Stopped serving: the window loads another model. Turn it on again.")
+            )
 
     def _try_unshare(self) -> None:
         # A reply still in the queue keeps it until its end; retry until idle.

@@ -481,14 +481,15 @@ class LlamaRuntime:
             return True
         # The abort callback runs on every graph node, so it is only installed while
         # reading the prompt; during decoding cancel is checked between tokens instead.
+        # (Measured: ~2,400 calls of ~1 us in a 1,650-token prompt, under 0.2 %.)
         llama_cpp.llama_set_abort_callback(llm.ctx, self._abort_cb, None)
         try:
-            for i in range(0, len(tokens), llm.n_batch):
+            for start, stop in prompt_chunks(llm.n_tokens, len(tokens), llm.n_batch):
                 if self.cancel.is_set():
                     return False
                 n_before = llm.n_tokens
                 try:
-                    llm.eval(tokens[i : i + llm.n_batch])
+                    llm.eval(tokens[start:stop])
                 except RuntimeError:
                     if self.cancel.is_set():
                         llm.n_tokens = n_before
@@ -533,6 +534,43 @@ class LlamaRuntime:
         if written == size:
             tokens = tuple(int(t) for t in llm.input_ids[: llm.n_tokens])
             self.states.put(SavedState(tokens=tokens, data=buf))
+
+
+# llama.cpp attends over the KV cells up to the batch's last position rounded up to a
+# multiple of 256 (llama_kv_cache::get_n_kv pads n_kv so that graphs can be reused).
+KV_PAD = 256
+
+
+def prompt_chunks(n_past: int, n: int, n_batch: int) -> list[tuple[int, int]]:
+    """The [start, stop) slices of `n` prompt tokens that follow `n_past` cached ones, one
+    llama_decode call each, at most `n_batch` long.
+
+    Each slice ends on a multiple of KV_PAD where one is within reach: every token of a
+    batch is scored against all n_kv cells, so a batch that ends just past a multiple of
+    256 pays for up to 255 empty, masked cells. Plain n_batch slices after a cached prefix
+    (a chat's earlier turns, the system prompt) mostly end there: a 1,650-token prompt
+    after 30 cached tokens was read 4 % slower than the same prompt from position 0.
+    The aligned slices are used only where they need no more calls and no more attention
+    work than the plain ones (with an n_batch that is a multiple of 256, always).
+    """
+    plain = [(i, min(i + n_batch, n)) for i in range(0, n, n_batch)]
+    aligned: list[tuple[int, int]] = []
+    start = 0
+    while start < n:
+        stop = min(start + n_batch, n)
+        if stop < n:
+            boundary = (n_past + stop) // KV_PAD * KV_PAD - n_past
+            if boundary > start:
+                stop = boundary
+        aligned.append((start, stop))
+        start = stop
+
+    def attended(chunks: list[tuple[int, int]]) -> int:  # token x KV cell pairs scored
+        return sum((b - a) * -(-(n_past + b) // KV_PAD) * KV_PAD for a, b in chunks)
+
+    if len(aligned) <= len(plain) and attended(aligned) <= attended(plain):
+        return aligned
+    return plain
 
 
 def _default_threads() -> int:

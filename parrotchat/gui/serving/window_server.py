@@ -13,18 +13,18 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from parrotchat.core.errors import ParrotError
 from parrotchat.core.settings import Settings
 from parrotchat.gui.engine_controller import EngineController
-from parrotchat.serve.app import build_app
 from parrotchat.serve.asgi_types import ASGIApp, Receive, Scope, Send
 from parrotchat.serve.config import DEFAULT_HOST, DEFAULT_PORT, ServeConfig, allowed_hosts
-from parrotchat.serve.guard import AccessPolicy
-from parrotchat.serve.served_model import served_model
-from parrotchat.serve.server import ApiServer, bind_socket, bound_port
+
+if TYPE_CHECKING:
+    from parrotchat.serve.server import ApiServer
 
 _GENERATION_PATHS = ("/v1/chat/completions", "/v1/completions")
 UNSHARE_RETRY_MS = 200
@@ -107,6 +107,13 @@ class WindowServer(QObject):
         loaded, last = self.engine.loaded, self.engine.last_load
         if loaded is None or last is None:
             raise ParrotError("Load a model first: the API answers with the window's model")
+        # Imported when serving starts: the app reads GGUF metadata (gguf, numpy), which
+        # the window must not pay for at start-up.
+        from parrotchat.serve.app import build_app
+        from parrotchat.serve.guard import AccessPolicy
+        from parrotchat.serve.served_model import served_model
+        from parrotchat.serve.server import ApiServer, bind_socket, bound_port
+
         config = ServeConfig(
             host=self.host,
             port=self.port,

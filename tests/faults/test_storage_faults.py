@@ -183,7 +183,7 @@ def test_disk_full_mid_reply_on_a_small_filesystem(
             assert shown.startswith(on_disk[-1][1]), "the saved part is what was shown"
 
             # Settings on the full disk: a clear note, and the old file untouched.
-            session.settings.threads = 1
+            session.settings.threads = 2  # fast_settings() saved 1
             session.save_settings()
             note = window.statusBar().currentMessage()
             assert note == f"Cannot save {settings_file}: disk full", note
@@ -206,7 +206,7 @@ def test_disk_full_mid_reply_on_a_small_filesystem(
             saved_ms = (time.monotonic() - freed) * 1000
             qtbot.waitUntil(lambda: not window.banner.isVisible(), timeout=5000)
             session.save_settings()
-            assert load_settings(settings_file)[0].threads == 1, "saving settings works again"
+            assert load_settings(settings_file)[0].threads == 2, "saving settings works again"
             assert _integrity(db) == "ok"
             assert [r[1] for r in _rows(db)][:6] == [r[1] for r in saved_before][:6]
             print(
@@ -294,7 +294,7 @@ CHILD_FILE_SIZE_LIMIT = textwrap.dedent(
     settings_file = session.paths.settings_file
     old_settings = settings_file.read_bytes()
     resource.setrlimit(resource.RLIMIT_FSIZE, (64, hard))  # below the settings file's size
-    session.settings.threads = 1
+    session.settings.threads = 2  # fast_settings() saved 1
     session.save_settings()
     settings_note = window.statusBar().currentMessage()
     settings_intact = settings_file.read_bytes() == old_settings

@@ -16,6 +16,7 @@ from parrotchat.engine.protocol import LoadRequest
 def engine(starter_model: Path) -> Iterator[EngineClient]:
     client = EngineClient()
     client.start()
-    load_model(client, LoadRequest(path=str(starter_model), n_ctx=2048, threads=2))
+    # One thread: see gui_helpers.fast_settings (a busy 2-core machine).
+    load_model(client, LoadRequest(path=str(starter_model), n_ctx=2048, threads=1))
     yield client
     client.close()

@@ -168,7 +168,7 @@ def test_context_overflow_stop_policy_is_a_clear_error(engine: EngineClient) -> 
 def test_killed_engine_gives_a_clear_error_and_a_new_engine_works(starter_model: Any) -> None:
     client = EngineClient()
     client.start()
-    load_model(client, LoadRequest(path=str(starter_model), n_ctx=512, threads=2))
+    load_model(client, LoadRequest(path=str(starter_model), n_ctx=512, threads=1))
     request = ChatRequest(
         messages=[{"role": "user", "content": "Write a long story."}],
         sampling={**GREEDY, "max_tokens": 500},
@@ -182,7 +182,7 @@ def test_killed_engine_gives_a_clear_error_and_a_new_engine_works(starter_model:
     assert info.value.kind == "crashed"
     assert got >= 5
     client.start()  # a fresh engine process
-    load_model(client, LoadRequest(path=str(starter_model), n_ctx=512, threads=2))
+    load_model(client, LoadRequest(path=str(starter_model), n_ctx=512, threads=1))
     assert run(client, [{"role": "user", "content": "Hi"}])[0].strip()
     client.close()
 

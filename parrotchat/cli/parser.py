@@ -76,7 +76,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="environment variable holding the API key clients must send (required "
         "with a --host other than this computer)",
     )
-    serve.add_argument("--model", dest="serve_model", metavar="NAME_OR_PATH", help="model")
+    serve.add_argument(
+        "--model",
+        dest="serve_model",
+        metavar="NAME_OR_PATH",
+        help="model file or library name (default: settings, else the starter model)",
+    )
 
     chats = sub.add_parser("chats", help="list or show stored chats")
     chats_sub = chats.add_subparsers(dest="chats_command", metavar="ACTION", required=True)

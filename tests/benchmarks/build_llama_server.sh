@@ -5,6 +5,7 @@
 #   tests/benchmarks/build_llama_server.sh [WORK_DIR]   (default: build/llama-server)
 set -euo pipefail
 python=${PYTHON:-.venv/bin/python}
+python="$(cd "$(dirname "$python")" && pwd)/$(basename "$python")"  # absolute, venv kept
 version=$("$python" -c "import llama_cpp; print(llama_cpp.__version__)")
 work=${1:-build/llama-server}
 mkdir -p "$work"

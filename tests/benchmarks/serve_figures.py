@@ -341,11 +341,14 @@ def decode_and_ttft(
 
 def disconnect_to_stopped(server: ServeProcess, key: str, reps: int) -> dict[str, Any]:
     latencies: list[float] = []
-    health = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
 
     def running() -> int:
+        # A new connection each time: a kept-alive one may have timed out meanwhile.
+        health = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
         health.request("GET", "/health")
-        return int(json.loads(health.getresponse().read())["running"])
+        busy = int(json.loads(health.getresponse().read())["running"])
+        health.close()
+        return busy
 
     for rep in range(reps):
         body = {
@@ -365,7 +368,6 @@ def disconnect_to_stopped(server: ServeProcess, key: str, reps: int) -> dict[str
             if time.perf_counter() - left > 10:
                 raise RuntimeError("the generation did not stop")
         latencies.append((time.perf_counter() - left) * 1000)
-    health.close()
     return {"disconnect_to_stopped_ms": summary(latencies, 2)}
 
 
@@ -421,7 +423,7 @@ def conversation_turns(port: int, model: str, key: str | None, rep: int) -> tupl
         {"model": model, "prompt": f"{rep}: {COUNTING}", "max_tokens": 256, "temperature": 0},
         key,
     )["decode_tps"]
-    first_message = f"Conversation {rep}. Here is a story:\n" + STORY * 40 + "\nWhat happens?"
+    first_message = f"Conversation {rep}. Here is a story:\n" + STORY * 20 + "\nWhat happens?"
     messages: list[dict[str, str]] = [{"role": "user", "content": first_message}]
     first = post_json(
         port,
@@ -543,6 +545,7 @@ def main() -> int:
         for name, step in steps:
             print(f"serve_figures: {name} …", file=sys.stderr, flush=True)
             figures.update(step())
+            save(figures, args.out)  # what is measured is kept, whatever happens next
         engine.close()
         others: list[Callable[[], OtherServer]] = []
         if not args.no_llama_cpp_server:
@@ -554,13 +557,16 @@ def main() -> int:
             print(f"serve_figures: versus {other.name} …", file=sys.stderr, flush=True)
             try:
                 figures.update(versus(server, key, other, args.reps))
+                save(figures, args.out)
             finally:
                 other.stop()
-    text = json.dumps(figures, indent=2)
-    print(text)
-    if args.out:
-        Path(args.out).write_text(text + "\n", encoding="utf-8")
+    print(json.dumps(figures, indent=2))
     return 0
+
+
+def save(figures: dict[str, Any], out: str | None) -> None:
+    if out:
+        Path(out).write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -8,8 +8,10 @@ model and chat again, all without a restart. Screenshots go under the test's tmp
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from gui_helpers import WindowFactory, fast_settings
 from llama_cpp_server import TEST_API_KEY, LlamaCppServer
 from PySide6.QtWidgets import QListView
@@ -18,6 +20,20 @@ from pytestqt.qtbot import QtBot
 from parrotchat.gui.main import WindowSession
 from parrotchat.gui.models.remote_models import RemoteChoice
 from parrotchat.gui.models.servers_tab import ServersTab
+
+
+@pytest.fixture(autouse=True)
+def no_credential_store() -> Iterator[None]:
+    """These tests check the owner-only file that keys go to where no OS credential store
+    is usable. Whether keyring finds one depends on the process (a desktop session, an
+    earlier test in the same run), so the test says which it means."""
+    import keyring
+    from keyring.backends import fail
+
+    before = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    yield
+    keyring.set_keyring(before)
 
 
 def _send(session: WindowSession, qtbot: QtBot, text: str) -> list[str]:

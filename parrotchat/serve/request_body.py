@@ -3,7 +3,8 @@
 Each step refuses with a 4xx that names the field and the reason. What the API's
 fields become in the engine's terms is decided here, in one place:
 
-- `max_tokens` / `max_completion_tokens`, `temperature`, `top_p`, `seed`, `stop`,
+- `max_tokens` / `max_completion_tokens` (the newer name wins when both are given),
+  `temperature`, `top_p`, `seed`, `stop`,
   `top_k`, `min_p`, `repeat_penalty`: taken as they are;
 - `presence_penalty`, `frequency_penalty`: llama.cpp's penalties of the same names,
   which look at the last 64 tokens (OpenAI's look at the whole reply);
@@ -116,12 +117,9 @@ def check_model(body: dict[str, Any], model_id: str) -> None:
 def chat_call(body: dict[str, Any], limits: Limits, defaults: SamplingParams) -> GenerationCall:
     check_model(body, limits.model_id)
     validate(body, chat_schema(limits))
-    given, other = body.get("max_tokens"), body.get("max_completion_tokens")
-    if given is not None and other is not None and given != other:
-        raise bad_request(
-            "max_completion_tokens", f"{other} differs from max_tokens {given}; send one of them"
-        )
-    max_tokens = given if given is not None else other
+    # Both given: the newer name wins, as in vLLM (OpenAI deprecated max_tokens for it).
+    newer = body.get("max_completion_tokens")
+    max_tokens = newer if newer is not None else body.get("max_tokens")
     sampling = _sampling(body, defaults, max_tokens or limits.default_chat_max_tokens)
     messages = [_message(m) for m in body["messages"]]
     command = ChatRequest(messages=messages, sampling=sampling.to_dict(), overflow="stop")

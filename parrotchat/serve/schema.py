@@ -188,7 +188,9 @@ def chat_schema(limits: Limits) -> Schema:
             "messages": {"type": "array", "items": _MESSAGE, "minItems": 1},
             "max_completion_tokens": {
                 **props["max_tokens"],
-                "description": "The same as max_tokens (OpenAI's newer name).",
+                "description": (
+                    "The same as max_tokens (OpenAI's newer name); wins when both are given."
+                ),
             },
             "logprobs": _refused(
                 "log probabilities are not supported", _nullable({"const": False})

@@ -112,8 +112,15 @@ def test_add_a_server_pick_its_model_chat_stop_and_go_back_to_local(
     qtbot.waitUntil(lambda: not session.chats.busy, timeout=5_000)
     chat_id = session.chats.chat_id
     assert chat_id is not None
+    # What was on screen is saved at once; the server's confirmation closes the reply.
+    shown = session.store.get_chat_tail(chat_id, 10).messages[-1]
+    assert shown.content.strip() and shown.content in "".join(chunks)
+    qtbot.waitUntil(
+        lambda: session.store.get_chat_tail(chat_id, 10).messages[-1].status != "streaming",
+        timeout=10_000,
+    )
     reply = session.store.get_chat_tail(chat_id, 10).messages[-1]
-    assert reply.model == "smollm2 on gpu-box"
+    assert reply.model == "smollm2 on gpu-box" and reply.status == "complete"
     assert reply.content.strip() and reply.content in "".join(chunks)
     session.window.grab().save(str(tmp_path / "window_remote_reply.png"))
 

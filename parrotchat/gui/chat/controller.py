@@ -310,6 +310,9 @@ class ChatController(QObject):
             return
         reply.stopped = True
         if reply.req_id is not None:
+            # What is on screen is saved now; the engine's confirmation (a server may take
+            # a round trip) only closes the reply with its stats.
+            self.saver.write(reply.turn.flush)
             self.engine.stop(reply.req_id)
             self._end_current("complete", {"stop_reason": "cancelled"}, awaiting_engine=True)
         else:  # still waiting for the model: nothing was generated

@@ -349,9 +349,12 @@ def test_100k_message_chat_opens_pages_searches_and_replies(
     with StallMeter("search 100k messages") as meter:
         panel.search.setFocus()
         QTest.keyClicks(panel.search, "kakapo")
-        qtbot.waitUntil(lambda: panel.chat_ids() == [huge], timeout=30_000)
+        qtbot.waitUntil(
+            lambda: [chat for chat, _ in panel.results.results()] == [huge], timeout=30_000
+        )
         panel.search.clear()
-        qtbot.waitUntil(lambda: len(panel.chat_ids()) == 2, timeout=30_000)
+        qtbot.waitUntil(lambda: not panel.showing_results, timeout=30_000)
+        assert len(panel.chat_ids()) == 2
     meter.report()
     meter.check(rss_limit_mb=50)
 

@@ -77,25 +77,6 @@ class ChatService:
         the edited text is then sent as a new message."""
         self.store.delete_messages_from(chat_id, message_id)
 
-    def branch_last_reply(self, chat_id: int) -> int | None:  # SHIM
-        chat = self.store.get_chat_tail(chat_id, 1)
-        if not chat.messages:
-            raise ParrotError(f"Chat {chat_id} has no message to answer")
-        last = chat.messages[-1]
-        if last.role != "assistant":
-            return None
-        self.store.branch_before(chat_id, last.id)
-        return last.id
-
-    def branch_from(self, chat_id: int, message_id: int) -> None:  # SHIM
-        self.store.branch_before(chat_id, message_id)
-
-    def switch_branch(self, chat_id: int, message_id: int, step: int) -> int | None:  # SHIM
-        other = self.store.sibling(message_id, step)
-        if other is not None:
-            self.store.switch_branch(other)
-        return other
-
     # --- turns -----------------------------------------------------------------------
 
     def begin_turn(self, chat_id: int, chat_settings: ChatSettings, model_name: str) -> Turn:

@@ -25,7 +25,6 @@ class ChatSummary:
     updated_at: str  # the last change to the conversation (its messages)
     model: str | None
     message_count: int
-    pinned: bool = False
 
 
 @dataclass(frozen=True)
@@ -39,21 +38,6 @@ class Message:
     sampling: dict[str, Any] | None
     stats: dict[str, Any] | None
     status: str  # 'complete' | 'streaming' | 'interrupted' | 'error'
-    parent_id: int | None = None
-    branch_index: int = 0
-    branch_count: int = 1
-
-
-@dataclass(frozen=True)
-class SearchHit:
-    chat_id: int
-    message_id: int
-    title: str
-    role: str
-    created_at: str
-    snippet: str
-    marks: tuple[tuple[int, int], ...]
-    shown: bool
 
 
 @dataclass(frozen=True)

@@ -50,29 +50,6 @@ _V1_TABLES = [
 ]
 
 
-_SHIM_TABLES = [
-    """CREATE TABLE chats (id INTEGER PRIMARY KEY, title TEXT NOT NULL, created_at TEXT NOT NULL,
-        updated_at TEXT NOT NULL, model TEXT, settings_json TEXT NOT NULL DEFAULT '{}',
-        pinned INTEGER NOT NULL DEFAULT 0)""",
-    f"""CREATE TABLE messages (
-        id INTEGER PRIMARY KEY,
-        chat_id INTEGER NOT NULL REFERENCES chats(id) ON DELETE CASCADE,
-        parent_id INTEGER REFERENCES messages(id) ON DELETE CASCADE,
-        position INTEGER NOT NULL,
-        role TEXT NOT NULL CHECK (role IN {ROLES!r}),
-        content TEXT NOT NULL,
-        created_at TEXT NOT NULL,
-        model TEXT, sampling_json TEXT, stats_json TEXT,
-        status TEXT NOT NULL DEFAULT 'complete' CHECK (status IN {STATUSES!r}),
-        shown INTEGER NOT NULL DEFAULT 1,
-        chosen_seq INTEGER NOT NULL DEFAULT 0
-    )""",
-    "CREATE UNIQUE INDEX messages_shown ON messages (chat_id, position) WHERE shown = 1",
-    "CREATE INDEX messages_children ON messages (chat_id, parent_id, id)",
-    "CREATE INDEX messages_streaming ON messages (status) WHERE status = 'streaming'",
-]
-
-
 def _v0_to_v1(conn: sqlite3.Connection) -> None:
     """Version 0 (the prototype): unix-time REAL columns, no ordering, no status."""
     ts = f"strftime('{SQL_TIMESTAMP_FORMAT}', {{}}, 'unixepoch')"
@@ -118,7 +95,7 @@ def migrate(conn: sqlite3.Connection, name: str) -> None:
         try:
             version = _current_version(conn, name)
             if version == 0 and not _has_tables(conn):
-                for statement in _SHIM_TABLES:
+                for statement in _V1_TABLES:
                     conn.execute(statement)
                 conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             elif version < SCHEMA_VERSION:

@@ -17,15 +17,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from parrotchat.core.chats.records import (
-    Chat,
-    ChatSummary,
-    Message,
-    SearchHit,
-    dumps,
-    loads,
-    utc_now,
-)
+from parrotchat.core.chats.records import Chat, ChatSummary, Message, dumps, loads, utc_now
 from parrotchat.core.chats.reply_recorder import ReplyRecorder
 from parrotchat.core.chats.schema import ROLES, STATUSES
 from parrotchat.core.chats.store_file import (
@@ -159,8 +151,7 @@ class ChatStore:
         """Newest first; `query` finds chats whose title or any message contains it."""
         sql = (
             "SELECT c.id, c.title, c.created_at, c.updated_at, c.model, "
-            "(SELECT count(*) FROM messages m WHERE m.chat_id = c.id AND m.shown = 1), "
-            "c.pinned FROM chats c "
+            "(SELECT count(*) FROM messages m WHERE m.chat_id = c.id) FROM chats c "
         )
         query = (query or "").strip()
         params: dict[str, Any] = {}
@@ -176,8 +167,8 @@ class ChatStore:
                 f"WHERE {match.format('c.title')} OR EXISTS (SELECT 1 FROM messages m "
                 f"WHERE m.chat_id = c.id AND {match.format('m.content')}) "
             )
-        rows = self._read(sql + "ORDER BY c.pinned DESC, c.updated_at DESC, c.id DESC", params)
-        return [ChatSummary(r[0], r[1], r[2], r[3], r[4], r[5], bool(r[6])) for r in rows]
+        rows = self._read(sql + "ORDER BY c.updated_at DESC, c.id DESC", params)
+        return [ChatSummary(*row) for row in rows]
 
     def get_chat(self, chat_id: int) -> Chat:
         rows = self._read(
@@ -188,7 +179,7 @@ class ChatStore:
         if not rows:
             raise StorageError(f"chat {chat_id} does not exist")
         cid, title, created, updated, model, settings_json = rows[0]
-        messages = self._messages_where("chat_id = ? AND shown = 1 ORDER BY position", (chat_id,))
+        messages = self._messages_where("chat_id = ? ORDER BY position", (chat_id,))
         return Chat(cid, title, created, updated, model, loads(settings_json) or {}, messages)
 
     # --- a long chat, page by page ---------------------------------------------
@@ -201,15 +192,14 @@ class ChatStore:
         """
         rows = self._read(
             "SELECT id, title, created_at, updated_at, model, settings_json, "
-            "(SELECT count(*) FROM messages m WHERE m.chat_id = c.id AND m.shown = 1) "
-            "FROM chats c WHERE id = ?",
+            "(SELECT count(*) FROM messages m WHERE m.chat_id = c.id) FROM chats c WHERE id = ?",
             (chat_id,),
         )
         if not rows:
             raise StorageError(f"chat {chat_id} does not exist")
         cid, title, created, updated, model, settings_json, total = rows[0]
         messages = self._messages_where(
-            "chat_id = ? AND shown = 1 ORDER BY position DESC LIMIT ?", (chat_id, max(0, count))
+            "chat_id = ? ORDER BY position DESC LIMIT ?", (chat_id, max(0, count))
         )
         messages.reverse()
         settings = loads(settings_json) or {}
@@ -219,7 +209,7 @@ class ChatStore:
     def messages_before(self, chat_id: int, message_id: int, count: int) -> list[Message]:
         """Up to `count` messages just before this one, oldest first (scrolling up)."""
         messages = self._messages_where(
-            "chat_id = ? AND shown = 1 AND position < (SELECT position FROM messages WHERE id = ?) "
+            "chat_id = ? AND position < (SELECT position FROM messages WHERE id = ?) "
             "ORDER BY position DESC LIMIT ?",
             (chat_id, message_id, max(0, count)),
         )
@@ -228,21 +218,13 @@ class ChatStore:
 
     def _messages_where(self, where: str, params: tuple[Any, ...]) -> list[Message]:
         return [
-            Message(
-                mid, chat, role, content, at, mmodel, loads(samp), loads(stats), status,
-                parent, index, count,
-            )
-            for mid, chat, role, content, at, mmodel, samp, stats, status, parent, index, count
-            in self._read(
+            Message(mid, chat, role, content, at, mmodel, loads(samp), loads(stats), status)
+            for mid, chat, role, content, at, mmodel, samp, stats, status in self._read(
                 "SELECT id, chat_id, role, content, created_at, model, sampling_json, "
-                "stats_json, status, parent_id, (SELECT count(*) FROM messages s WHERE "
-                "s.chat_id = messages.chat_id AND s.parent_id IS messages.parent_id AND "
-                "s.id < messages.id), (SELECT count(*) FROM messages s WHERE s.chat_id = "
-                "messages.chat_id AND s.parent_id IS messages.parent_id) "
-                f"FROM messages WHERE {where}",
+                f"stats_json, status FROM messages WHERE {where}",
                 params,
             )
-        ]  # fmt: skip
+        ]
 
     def rename_chat(self, chat_id: int, title: str) -> None:
         self._update_chat(chat_id, "title", title)
@@ -276,21 +258,11 @@ class ChatStore:
         with self._transaction() as conn:
             self._touch(conn, chat_id)
             values = (role, content, utc_now(), model, dumps(sampling), dumps(stats), status)
-            last = conn.execute(
-                "SELECT id, position FROM messages WHERE chat_id = ? AND shown = 1 "
-                "ORDER BY position DESC LIMIT 1",
-                (chat_id,),
-            ).fetchone()
-            parent, position = (last[0], last[1] + 1) if last else (None, 0)
-            seq = conn.execute(
-                "SELECT coalesce(max(chosen_seq), 0) + 1 FROM messages WHERE chat_id = ?",
-                (chat_id,),
-            ).fetchone()[0]
             cur = conn.execute(
-                "INSERT INTO messages (chat_id, parent_id, position, role, content, created_at, "
-                "model, sampling_json, stats_json, status, chosen_seq) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (chat_id, parent, position, *values, seq),
+                "INSERT INTO messages (chat_id, position, role, content, created_at, model, "
+                "sampling_json, stats_json, status) VALUES (?, (SELECT coalesce(max(position) "
+                "+ 1, 0) FROM messages WHERE chat_id = ?), ?, ?, ?, ?, ?, ?, ?)",
+                (chat_id, chat_id, *values),
             )
             return int(cur.lastrowid or 0)
 
@@ -332,98 +304,6 @@ class ChatStore:
             )
             self._touch(conn, chat_id)
             return cur.rowcount
-
-    # --- SHIM of the find branch's API (throwaway) --------------------------------
-
-    def branch_before(self, chat_id: int, message_id: int) -> int:
-        with self._transaction() as conn:
-            pos = conn.execute(
-                "SELECT position FROM messages WHERE id = ? AND chat_id = ?", (message_id, chat_id)
-            ).fetchone()
-            if pos is None:
-                raise StorageError(f"message {message_id} does not exist in chat {chat_id}")
-            cur = conn.execute(
-                "UPDATE messages SET shown = 0 WHERE chat_id = ? AND shown = 1 AND position >= ?",
-                (chat_id, pos[0]),
-            )
-            self._touch(conn, chat_id)
-            return cur.rowcount
-
-    def switch_branch(self, message_id: int) -> None:
-        with self._transaction() as conn:
-            row = conn.execute(
-                "SELECT chat_id FROM messages WHERE id = ?", (message_id,)
-            ).fetchone()
-            if row is None:
-                raise StorageError(f"message {message_id} does not exist")
-            chat_id = row[0]
-            path = []
-            at: int | None = message_id
-            while at is not None:
-                path.append(at)
-                at = conn.execute("SELECT parent_id FROM messages WHERE id = ?", (at,)).fetchone()[
-                    0
-                ]
-            at = message_id
-            while True:
-                child = conn.execute(
-                    "SELECT id FROM messages WHERE parent_id = ? ORDER BY chosen_seq DESC, id DESC "
-                    "LIMIT 1",
-                    (at,),
-                ).fetchone()
-                if child is None:
-                    break
-                path.append(child[0])
-                at = child[0]
-            conn.execute("UPDATE messages SET shown = 0 WHERE chat_id = ?", (chat_id,))
-            seq = conn.execute(
-                "SELECT coalesce(max(chosen_seq), 0) + 1 FROM messages WHERE chat_id = ?",
-                (chat_id,),
-            ).fetchone()[0]
-            for mid in path:
-                conn.execute(
-                    "UPDATE messages SET shown = 1, chosen_seq = ? WHERE id = ?", (seq, mid)
-                )
-
-    def sibling(self, message_id: int, step: int) -> int | None:
-        rows = self._read(
-            "SELECT s.id FROM messages s JOIN messages m ON m.id = ? WHERE s.chat_id = m.chat_id "
-            "AND s.parent_id IS m.parent_id ORDER BY s.id",
-            (message_id,),
-        )
-        ids = [r[0] for r in rows]
-        if message_id not in ids:
-            return None
-        i = ids.index(message_id) + step
-        return ids[i] if 0 <= i < len(ids) else None
-
-    def all_messages(self, chat_id: int) -> list[Message]:
-        return self._messages_where("chat_id = ? ORDER BY position, id", (chat_id,))
-
-    def set_pinned(self, chat_id: int, pinned: bool) -> None:
-        self._update_chat(chat_id, "pinned", int(pinned))
-
-    def search_messages(self, query: str, limit: int = 50) -> list[SearchHit]:
-        q = query.strip().casefold()
-        if not q:
-            return []
-        rows = self._read(
-            "SELECT m.chat_id, m.id, c.title, m.role, m.created_at, m.content, m.shown "
-            "FROM messages m JOIN chats c ON c.id = m.chat_id "
-            "WHERE instr(parrot_fold(m.content), ?) > 0 ORDER BY m.id DESC LIMIT ?",
-            (q, limit),
-        )
-        hits = []
-        for chat, mid, title, role, at, content, shown in rows:
-            text = content.replace("\n", " ")
-            i = text.casefold().find(q)
-            start = max(0, i - 40)
-            snippet = ("…" if start else "") + text[start : i + len(q) + 40]
-            off = i - start + (1 if start else 0)
-            hits.append(
-                SearchHit(chat, mid, title, role, at, snippet, ((off, off + len(q)),), bool(shown))
-            )
-        return hits
 
     def recover_interrupted(self) -> int:
         """At startup: replies still 'streaming' were cut off by a crash or kill."""

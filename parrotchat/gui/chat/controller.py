@@ -55,7 +55,8 @@ class ChatController(QObject):
         chatOpened(object): a Chat was opened (or None: no chat open).
         chatsChanged(): the chat list changed (new, renamed, reordered).
         messageAdded(object): a user Message was saved and belongs on screen.
-        messagesRemoved(int): the message with this id and all after it are gone.
+        messagesRemoved(int): the message with this id and all after it are off the
+            branch shown (hidden, not deleted).
         replyStarted(int): an assistant message (its id) starts streaming.
         replyChunk(str): more text of the streaming reply.
         replyEnded(int, str, dict): message id, status, stats; the stream ended on screen.
@@ -267,11 +268,11 @@ class ChatController(QObject):
             self._start_reply(defer_prompt=True)
 
     def regenerate(self) -> None:
-        """Replace the last reply with a new one."""
+        """A new reply in place of the last one; the old one stays a sibling (store branch)."""
         if self._current is not None or self.chat_id is None:
             return
         try:
-            removed = self.service.drop_last_reply(self.chat_id)
+            removed = self.service.branch_last_reply(self.chat_id)
         except ParrotError as exc:
             self.errorOccurred.emit(self.tr("The reply could not be regenerated"), str(exc))
             return
@@ -280,11 +281,12 @@ class ChatController(QObject):
         self._start_reply()
 
     def edit_and_resend(self, message_id: int, text: str) -> bool:
-        """Replace a sent message (and every message after it) with `text`, then reply."""
+        """Send `text` in place of a sent message, then reply; the original and what
+        followed it stay reachable as a branch."""
         if self._current is not None or self.chat_id is None or not text.strip():
             return False
         try:
-            self.service.drop_from(self.chat_id, message_id)
+            self.service.branch_from(self.chat_id, message_id)
         except StorageError as exc:
             self.errorOccurred.emit(self.tr("The message could not be changed"), str(exc))
             self.unsentText.emit(text)

@@ -94,7 +94,7 @@ def forked_chat(store: Any, fork_at: int, below: int, versions: int) -> tuple[in
             role = "user" if i % 2 == 0 else "assistant"
             store.add_message(chat, role, f"Branch {version + 1}, message {i}: **Python** `x`")
         if version < versions - 1:
-            store.branch_before(chat, fork)
+            store.branch_before(chat, first)  # the next version becomes its sibling
     return chat, fork
 
 

@@ -198,11 +198,21 @@ def _add_messages(store: ChatStore, chat_id: int, contents: list[str]) -> None:
     conn = sqlite3.connect(store.path)
     try:
         with conn:
+            # One branch: each message's parent is the one before it, as add_message does.
+            base = conn.execute("SELECT coalesce(max(id), 0) FROM messages").fetchone()[0]
             conn.executemany(
-                "INSERT INTO messages (chat_id, position, role, content, created_at, status) "
-                "VALUES (?, ?, ?, ?, '2025-03-01T09:30:00.000Z', 'complete')",
+                "INSERT INTO messages (id, chat_id, parent_id, position, role, content, "
+                "created_at, status) VALUES (?, ?, ?, ?, ?, ?, '2025-03-01T09:30:00.000Z', "
+                "'complete')",
                 (
-                    (chat_id, i, "user" if i % 2 == 0 else "assistant", text)
+                    (
+                        base + i + 1,
+                        chat_id,
+                        base + i if i else None,
+                        i,
+                        "user" if i % 2 == 0 else "assistant",
+                        text,
+                    )
                     for i, text in enumerate(contents)
                 ),
             )

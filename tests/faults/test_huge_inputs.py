@@ -198,17 +198,24 @@ def _add_messages(store: ChatStore, chat_id: int, contents: list[str]) -> None:
     conn = sqlite3.connect(store.path)
     try:
         with conn:
-            first = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM messages").fetchone()[0]
+            # One branch: each message's parent is the one before it, as add_message does.
+            base = conn.execute("SELECT coalesce(max(id), 0) FROM messages").fetchone()[0]
             conn.executemany(
                 "INSERT INTO messages (id, chat_id, parent_id, position, role, content, "
                 "created_at, status) VALUES (?, ?, ?, ?, ?, ?, '2025-03-01T09:30:00.000Z', "
                 "'complete')",
                 (
-                    (first + i, chat_id, first + i - 1 if i else None, i,
-                     "user" if i % 2 == 0 else "assistant", text)
+                    (
+                        base + i + 1,
+                        chat_id,
+                        base + i if i else None,
+                        i,
+                        "user" if i % 2 == 0 else "assistant",
+                        text,
+                    )
                     for i, text in enumerate(contents)
                 ),
-            )  # fmt: skip
+            )
             conn.execute(
                 "UPDATE chats SET updated_at = '2025-03-02T09:30:00.000Z' WHERE id = ?",
                 (chat_id,),

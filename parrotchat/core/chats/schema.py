@@ -53,11 +53,17 @@ _V1_TABLES = [
 ]
 
 
-# A message's first FTS_PREFIX characters are indexed for search. Streaming replies
-# rewrite their content on every flush and each rewrite re-indexes it: bounding the
-# indexed text keeps a pasted 5 MB document from costing seconds per change. Search
-# then finds text within the first FTS_PREFIX characters of a huge message.
+# What the full-text index holds of a message: its first FTS_PREFIX characters, then
+# two newlines. Streaming replies rewrite their content on every flush and each
+# rewrite re-indexes it: bounding the indexed text keeps a pasted 5 MB document from
+# costing seconds per change (search then finds text within the first FTS_PREFIX
+# characters of a huge message). The newlines give every 1- and 2-character piece of
+# a message a trigram starting with it, even at its end, so that short queries can be
+# answered from the index's terms (search.py) instead of reading every message.
+# The index is contentless (content=''): the text it holds is not a column, and
+# nothing must rebuild it from the messages table but _v1_to_v2's INSERT.
 FTS_PREFIX = 100_000
+_FTS_TEXT = f"substr({{}}.content, 1, {FTS_PREFIX}) || char(10, 10)"
 
 _V2_MESSAGES = f"""CREATE TABLE messages (
         id INTEGER PRIMARY KEY,
@@ -82,11 +88,10 @@ _V2_MESSAGE_INDEXES = [
     "CREATE INDEX messages_streaming ON messages (status) WHERE status = 'streaming'",
 ]
 
-_FTS_TEXT = f"substr({{}}.content, 1, {FTS_PREFIX})"
-
 _V2_FTS = [
-    "CREATE VIRTUAL TABLE messages_fts USING fts5(content, content='messages', "
-    "content_rowid='id', tokenize='trigram')",
+    "CREATE VIRTUAL TABLE messages_fts USING fts5(content, content='', tokenize='trigram')",
+    # The index's terms (trigrams), searchable by range: see search.py.
+    "CREATE VIRTUAL TABLE messages_fts_terms USING fts5vocab(messages_fts, 'row')",
     "CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN "
     f"INSERT INTO messages_fts (rowid, content) VALUES (new.id, {_FTS_TEXT.format('new')}); END",
     "CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN "

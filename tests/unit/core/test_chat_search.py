@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from parrotchat.core.chats import search
 from parrotchat.core.chats.search import make_snippet
 from parrotchat.core.chats.store import ChatStore
 
@@ -119,3 +120,19 @@ def test_snippets_are_cut_around_the_match_on_one_line() -> None:
     assert snippet == "…" + "a" * 9 + " needle " + "b" * 9 + "…"
     assert marked(snippet, marks) == ["needle"]
     assert make_snippet("short needle", "needle") == ("short needle", ((6, 12),))
+
+
+def test_short_queries_find_the_same_through_the_index_and_by_reading(
+    store: ChatStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    chat = store.create_chat("c")
+    for text in ["회의", "내일 회의", "회의록 정리", "Ab cd", "x", "end with ab", "50%_off", "Été"]:
+        store.add_message(chat, "user", text)
+    queries = ["회의", "의", "ab", "AB", "b", "x", "%_", "_", "ét", "té", "없음"]
+    monkeypatch.setattr(search, "SCAN_FIRST", 0)  # past the newest messages: the index
+    indexed = {q: [h.message_id for h in store.search_messages(q)] for q in queries}
+    monkeypatch.setattr(search, "MAX_SHORT_QUERY_TERMS", 0)  # every short query reads
+    read = {q: [h.message_id for h in store.search_messages(q)] for q in queries}
+    assert indexed == read
+    assert len(indexed["회의"]) == 3 and len(indexed["ab"]) == 2 and indexed["x"]
+    assert indexed["없음"] == []

@@ -58,7 +58,7 @@ def _run(args: argparse.Namespace) -> int:
 
         return run_serve(ctx, args)
     if command == "chats":
-        from parrotchat.cli.chat_commands import run_chats
+        from parrotchat.cli.chats_commands import run_chats
 
         return run_chats(ctx, args)
     if command == "servers":

@@ -1,17 +1,15 @@
-"""`parrotchat ask` and `parrotchat chats list|show`."""
+"""`parrotchat ask`: send a message and stream the reply."""
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from contextlib import AbstractContextManager
-from dataclasses import asdict, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from parrotchat.cli.context import CliContext
 from parrotchat.cli.engine_session import LoadedSession, engine_with_model, remote_session
-from parrotchat.core.chats.export import export_json
 from parrotchat.core.chats.settings import ChatSettings
 from parrotchat.core.errors import ParrotError
 from parrotchat.core.languages import ui_language
@@ -118,26 +116,3 @@ def _report_stats(chat_id: int, stats: dict[str, Any]) -> None:
     if stats.get("dropped_messages"):
         parts.append(f"{stats['dropped_messages']} oldest messages left out to fit the context")
     print(f"[{', '.join(parts)}]", file=sys.stderr)
-
-
-def run_chats(ctx: CliContext, args: argparse.Namespace) -> int:
-    store = ctx.store()
-    try:
-        if args.chats_command == "list":
-            chats = store.list_chats(args.search)
-            if args.sub_json or args.json:
-                print(json.dumps([asdict(c) for c in chats], ensure_ascii=False, default=str))
-            else:
-                for c in chats:
-                    print(f"{c.id:>5}  {c.updated_at!s:<26} {c.message_count:>4} msgs  {c.title}")
-            return 0
-        chat = store.get_chat(args.id)
-        if args.sub_json or args.json:
-            print(export_json(chat))
-        else:
-            print(f"# {chat.title}")
-            for m in chat.messages:
-                print(f"\n[{m.role}] {m.content}")
-        return 0
-    finally:
-        store.close()

@@ -83,14 +83,36 @@ def build_parser() -> argparse.ArgumentParser:
         help="model file or library name (default: settings, else the starter model)",
     )
 
-    chats = sub.add_parser("chats", help="list or show stored chats")
+    chats = sub.add_parser("chats", help="list, show, search, export or tidy stored chats")
     chats_sub = chats.add_subparsers(dest="chats_command", metavar="ACTION", required=True)
-    cl = chats_sub.add_parser("list", help="list chats, newest first")
+    cl = chats_sub.add_parser("list", help="list chats, pinned first, then newest first")
     cl.add_argument("--json", action="store_true", dest="sub_json")
     cl.add_argument("--search", metavar="TEXT")
-    cs = chats_sub.add_parser("show", help="show one chat with its messages")
+    cs = chats_sub.add_parser("show", help="show one chat (the branch shown) with its messages")
     cs.add_argument("id", type=int)
     cs.add_argument("--json", action="store_true", dest="sub_json")
+    cf = chats_sub.add_parser("search", help="find messages in every chat, newest first")
+    cf.add_argument("query", metavar="QUERY")
+    cf.add_argument("--limit", type=int, default=50, metavar="N")
+    cf.add_argument("--json", action="store_true", dest="sub_json")
+    ce = chats_sub.add_parser("export", help="write one chat as Markdown or JSON")
+    ce.add_argument("id", type=int)
+    ce.add_argument("--format", choices=("markdown", "json"), default="markdown")
+    ce.add_argument(
+        "--all-branches",
+        action="store_true",
+        help="every version of edited or regenerated messages",
+    )
+    ce.add_argument("-o", "--output", metavar="FILE", help="write to FILE (default: stdout)")
+    cr = chats_sub.add_parser("rename", help="give a chat a new title")
+    cr.add_argument("id", type=int)
+    cr.add_argument("title")
+    for action, text in (
+        ("pin", "list a chat before the others"),
+        ("unpin", "list a chat by date again"),
+        ("delete", "delete a chat and its messages"),
+    ):
+        chats_sub.add_parser(action, help=text).add_argument("id", type=int)
 
     _add_server_commands(sub)
 

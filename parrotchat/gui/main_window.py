@@ -44,7 +44,7 @@ from parrotchat.gui.serving.window_server import WindowServer
 from parrotchat.gui.window_actions import WindowActions
 
 if TYPE_CHECKING:
-    from parrotchat.core.chats.records import Chat
+    from parrotchat.core.chats.records import Chat, ChatSummary
     from parrotchat.core.models.info import ModelInfo
     from parrotchat.core.paths import AppPaths
     from parrotchat.gui.models.remote_models import RemoteChoice
@@ -168,8 +168,10 @@ class MainWindow(QMainWindow):
 
         self.chat_list.newChatRequested.connect(self.chats.new_chat)
         self.chat_list.chatSelected.connect(self.chats.open_chat)
-        self.chat_list.searchChanged.connect(self.refresh_chat_list)
+        self.chat_list.searchChanged.connect(self.search)
+        self.chat_list.resultActivated.connect(self._open_result)
         self.chat_list.renameRequested.connect(self.chats.rename_chat)
+        self.chat_list.pinRequested.connect(self.chats.set_pinned)
         self.chat_list.deleteStarted.connect(self._chat_hidden)
         self.chat_list.deleteConfirmed.connect(self.chats.delete_chat)
 
@@ -178,6 +180,7 @@ class MainWindow(QMainWindow):
         self.composer.stopRequested.connect(self.chats.stop)
         self.chat_view.editRequested.connect(self.composer.begin_edit)
         self.chat_view.regenerateRequested.connect(self.chats.regenerate)
+        self.chat_view.branchRequested.connect(self.chats.switch_branch)
         self.banner.retryRequested.connect(self.chats.retry)
 
         self.template_bar.templateChosen.connect(self._apply_template)
@@ -197,6 +200,8 @@ class MainWindow(QMainWindow):
         self.chats.chatsChanged.connect(self.refresh_chat_list)
         self.chats.messageAdded.connect(self.chat_view.add_message)
         self.chats.messagesRemoved.connect(self.chat_view.remove_from)
+        self.chats.branchSwitched.connect(self.chat_view.switch_branch)
+        self.chats.revealRequested.connect(self.chat_view.reveal)
         self.chats.replyStarted.connect(self._reply_started)
         self.chats.replyChunk.connect(self.chat_view.append_reply)
         self.chats.replyEnded.connect(self.chat_view.end_reply)
@@ -263,13 +268,34 @@ class MainWindow(QMainWindow):
     # --- chats --------------------------------------------------------------------------------
 
     @Slot()
-    def refresh_chat_list(self) -> None:
+    def refresh_chat_list(self) -> list[ChatSummary]:
+        """Every chat, pinned first (the search box's results are left as they are)."""
         try:
-            chats = self.chats.store.list_chats(self.chat_list.search.text())
+            chats = self.chats.store.list_chats()
         except StorageError as exc:
             self._show_error(self.tr("The chat list could not be read"), str(exc))
-            return
+            return []
         self.chat_list.set_chats(chats)
+        return chats
+
+    @Slot(str)
+    def search(self, text: str) -> None:
+        """The search box changed: chats whose title has it, and every message that does."""
+        chats = self.refresh_chat_list()
+        query = text.strip()
+        if not query:
+            self.chat_list.show_list()
+            return
+        folded = query.casefold()
+        titled = [c for c in chats if folded in c.title.casefold()]
+        self.chat_list.show_results(query, titled, self.chats.search(query))
+
+    @Slot(int, int, bool)
+    def _open_result(self, chat_id: int, message_id: int, shown: bool) -> None:
+        if message_id:
+            self.chats.open_at(chat_id, message_id, shown)
+        else:
+            self.chats.open_chat(chat_id)
 
     @Slot(object)
     def _chat_opened(self, chat: Chat | None) -> None:
@@ -292,7 +318,7 @@ class MainWindow(QMainWindow):
     def _reply_started(self, message_id: int) -> None:
         if not self.banner.sticky:
             self.banner.hide()  # a new reply is under way: the last one's error is history
-        self.chat_view.start_reply(message_id, self.models.current_name)
+        self.chat_view.start_reply(message_id, self.models.current_name, *self.chats.reply_branch)
         if self.chats.chat_id is not None:
             self.chat_list.set_current(self.chats.chat_id)
             chat_title = self.chat_list.list.currentItem()

@@ -60,22 +60,32 @@ class ChatService:
         message_id = self.store.add_message(chat_id, "user", text)
         return Message(message_id, chat_id, "user", text, utc_now(), None, None, None, "complete")
 
-    def drop_last_reply(self, chat_id: int) -> int | None:
-        """Regenerate's first step: delete the last reply so that the chat ends with the
-        user's message again. Returns the deleted reply's id (None: there was none)."""
+    def branch_last_reply(self, chat_id: int) -> int | None:
+        """Regenerate's first step: hide the last reply so that the chat ends with the
+        user's message again; the new reply becomes its sibling and the old one stays
+        reachable (switch_branch). Returns the hidden reply's id (None: there was none)."""
         chat = self.store.get_chat_tail(chat_id, 1)
         if not chat.messages:
             raise ParrotError(f"Chat {chat_id} has no message to answer")
         last = chat.messages[-1]
         if last.role != "assistant":
             return None  # the last reply was never started (no model, say): answer again
-        self.store.delete_messages_from(chat_id, last.id)
+        self.store.branch_before(chat_id, last.id)
         return last.id
 
-    def drop_from(self, chat_id: int, message_id: int) -> None:
-        """Edit-and-resend's first step: delete a sent message and everything after it;
-        the edited text is then sent as a new message."""
-        self.store.delete_messages_from(chat_id, message_id)
+    def branch_from(self, chat_id: int, message_id: int) -> None:
+        """Edit-and-resend's first step: hide a sent message and everything after it;
+        the edited text, sent next, becomes the original's sibling."""
+        self.store.branch_before(chat_id, message_id)
+
+    def switch_branch(self, chat_id: int, message_id: int, step: int) -> int | None:
+        """‹ ›: show the previous (-1) or next (+1) sibling of a message and the branch
+        below it. Returns the newly shown sibling's id; None when there is none that way."""
+        target = self.store.sibling(message_id, step)
+        if target is None:
+            return None
+        self.store.switch_branch(target)
+        return target
 
     # --- turns -----------------------------------------------------------------------
 

@@ -2,10 +2,37 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="ko">
 <context>
+    <name>BranchSwitcher</name>
+    <message>
+        <source>Previous version</source>
+        <translation>이전 버전</translation>
+    </message>
+    <message>
+        <source>Next version</source>
+        <translation>다음 버전</translation>
+    </message>
+    <message>
+        <source>Version %1 of %2</source>
+        <translation>%2개 중 %1번째 버전</translation>
+    </message>
+</context>
+<context>
     <name>ChatController</name>
     <message>
         <source>The chat could not be opened</source>
         <translation>대화를 열 수 없습니다</translation>
+    </message>
+    <message>
+        <source>The chats could not be searched</source>
+        <translation>대화를 검색할 수 없습니다</translation>
+    </message>
+    <message>
+        <source>The other version could not be shown</source>
+        <translation>다른 버전을 표시할 수 없습니다</translation>
+    </message>
+    <message>
+        <source>The chat could not be pinned</source>
+        <translation>대화를 고정할 수 없습니다</translation>
     </message>
     <message>
         <source>New chat</source>
@@ -79,16 +106,28 @@
         <translation>새 대화</translation>
     </message>
     <message>
-        <source>Search chats</source>
-        <translation>대화 검색</translation>
+        <source>Search all messages</source>
+        <translation>모든 메시지 검색</translation>
     </message>
     <message>
         <source>Undo</source>
         <translation>되돌리기</translation>
     </message>
     <message>
+        <source>%1 (pinned)</source>
+        <translation>%1 (고정됨)</translation>
+    </message>
+    <message>
         <source>Rename…</source>
         <translation>이름 바꾸기…</translation>
+    </message>
+    <message>
+        <source>Unpin</source>
+        <translation>고정 해제</translation>
+    </message>
+    <message>
+        <source>Pin to top</source>
+        <translation>맨 위에 고정</translation>
     </message>
     <message>
         <source>Delete</source>
@@ -122,6 +161,10 @@ Translate and Summarize are one click away under the message box.</source>
     <message>
         <source>Scroll up for %1 earlier messages</source>
         <translation>위로 스크롤하면 이전 메시지 %1개를 볼 수 있습니다</translation>
+    </message>
+    <message>
+        <source>Scroll down for %1 newer messages</source>
+        <translation>아래로 스크롤하면 최근 메시지 %1개를 볼 수 있습니다</translation>
     </message>
 </context>
 <context>
@@ -877,6 +920,17 @@ Chat with language models on your own computer.</source>
     </message>
 </context>
 <context>
+    <name>SearchResults</name>
+    <message>
+        <source>in another version</source>
+        <translation>다른 버전에 있음</translation>
+    </message>
+    <message>
+        <source>Nothing found for “%1”</source>
+        <translation>“%1”에 대한 검색 결과가 없습니다</translation>
+    </message>
+</context>
+<context>
     <name>ServePanel</name>
     <message>
         <source>Key:</source>
@@ -927,7 +981,7 @@ Chat with language models on your own computer.</source>
     </message>
     <message>
         <source>system proxy; &apos;none&apos; to connect directly</source>
-        <translation>시스템 프록시; 직접 연결하려면 'none'</translation>
+        <translation>시스템 프록시; 직접 연결하려면 &apos;none&apos;</translation>
     </message>
     <message>
         <source>Add server</source>

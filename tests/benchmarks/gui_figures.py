@@ -1,4 +1,4 @@
-"""Window figures: start-up, GUI-thread stalls while streaming, opening a long chat, Stop.
+"""Window figures: start-up, streaming stalls, opening a long chat, Stop, switching branches.
 
 Run:  python tests/benchmarks/gui_figures.py [--platform offscreen|xcb] [--reps 3] [--out F]
 
@@ -16,6 +16,11 @@ Prints one JSON object:
   synchronous repaint); goal <= 300 ms.
 - stop_ms: Stop pressed mid-reply to the window repainted with the reply ended;
   goal <= 150 ms. `stop_engine_ms` is Stop to the engine's final stats arriving.
+- branch_switch_ms: in a 200-message chat, ‹ or › clicked to the window repainted
+  with the other branch on screen (store write, re-read, widgets, layout, paint);
+  goal <= 100 ms. `mid`: the fork is at message 100 (100 messages below it change);
+  `last`: the last reply has 3 versions (what Regenerate makes).
+  `--branch-only` measures this alone, without the engine.
 
 Not part of the test run: these are figures, and machines are noisy.
 """
@@ -75,14 +80,93 @@ def measure_startup(platform: str, reps: int) -> list[float]:
     return results
 
 
+def forked_chat(store: Any, fork_at: int, below: int, versions: int) -> tuple[int, int]:
+    """A chat of fork_at shared messages, then `versions` versions of the next message,
+    each followed by `below` more; the last version is shown. Returns (chat, fork id)."""
+    from gui_helpers import fill_chat
+
+    chat = fill_chat(store, fork_at, title=f"Forked at {fork_at}")
+    fork = 0
+    for version in range(versions):
+        first = store.add_message(chat, "assistant", f"Version {version + 1} of the reply.")
+        fork = fork or first
+        for i in range(below):
+            role = "user" if i % 2 == 0 else "assistant"
+            store.add_message(chat, role, f"Branch {version + 1}, message {i}: **Python** `x`")
+        if version < versions - 1:
+            store.branch_before(chat, first)  # the next version becomes its sibling
+    return chat, fork
+
+
+def measure_branch_switch(session: Any, app: Any, reps: int) -> dict[str, dict[str, float]]:
+    """Milliseconds from a switcher click to the other branch painted, in 200-message chats."""
+    view, store = session.window.chat_view, session.store
+    result = {}
+    for name, fork_at, below, versions in (("mid", 100, 99, 2), ("last", 199, 0, 3)):
+        chat, _fork = forked_chat(store, fork_at, below, versions)
+        assert len(store.get_chat(chat).messages) == 200
+        session.chats.open_chat(chat)
+        app.processEvents()
+        times = []
+        for i in range(reps * 2 + 2):
+            shown = next(m for m in view.messages if m.branch_count > 1)
+            widget = view.reveal(shown.id)
+            app.processEvents()
+            assert widget is not None
+            button = widget.branch_switcher.prev_button
+            if not button.isEnabled():
+                button = widget.branch_switcher.next_button
+            started = time.perf_counter()
+            button.click()
+            app.processEvents()  # layout requests, deferred deletes: all of it counts
+            session.window.repaint()
+            elapsed = (time.perf_counter() - started) * 1000
+            now = next(m for m in view.messages if m.branch_count > 1)
+            assert now.id != shown.id, "the branch did not switch"
+            if i >= 2:  # the first two warm the caches (fonts, Markdown)
+                times.append(elapsed)
+        result[name] = summary(times)
+    return result
+
+
+def branch_only(args: argparse.Namespace) -> int:
+    from PySide6.QtWidgets import QApplication
+
+    from parrotchat.core.paths import AppPaths
+    from parrotchat.core.settings import Settings
+    from parrotchat.gui.main import WindowSession
+
+    app = QApplication([])
+    tmp = Path(tempfile.mkdtemp(prefix="parrot-gui-figures-"))
+    session = WindowSession.create(AppPaths.portable(tmp), Settings(), ui_lang="en")
+    session._started = True  # the engine is not started: switching needs none
+    session.show()
+    app.processEvents()
+    figures = measure_branch_switch(session, app, args.reps)
+    session.close()
+    result = {
+        "platform": app.platformName(),
+        "branch_switch_ms": figures,
+        "goals": {"branch_switch_ms": 100},
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+    }
+    print(json.dumps(result, indent=2))
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--platform", default=os.environ.get("QT_QPA_PLATFORM", "offscreen"))
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--out", type=Path)
     parser.add_argument("--startup-only", action="store_true", help="measure start-up alone")
+    parser.add_argument(
+        "--branch-only", action="store_true", help="measure branch switching alone (no engine)"
+    )
     args = parser.parse_args()
     os.environ["QT_QPA_PLATFORM"] = args.platform
+    if args.branch_only:
+        return branch_only(args)
 
     startup = measure_startup(args.platform, args.reps)
     if args.startup_only:
@@ -203,6 +287,7 @@ def main() -> int:
         run_until(lambda: bool(finished_stats), 30)
         engine_stops.append((time.perf_counter() - started) * 1000)
 
+    branch_switch = measure_branch_switch(session, app, args.reps)
     session.close()
     result = {
         "platform": app.platformName(),
@@ -211,7 +296,14 @@ def main() -> int:
         "open_1000_ms": summary(opens),
         "stop_ms": summary(stops),
         "stop_engine_ms": summary(engine_stops),
-        "goals": {"startup_ms": 1000, "stream_stall_ms": 50, "open_1000_ms": 300, "stop_ms": 150},
+        "branch_switch_ms": branch_switch,
+        "goals": {
+            "startup_ms": 1000,
+            "stream_stall_ms": 50,
+            "open_1000_ms": 300,
+            "stop_ms": 150,
+            "branch_switch_ms": 100,
+        },
         "load_average": [round(x, 2) for x in os.getloadavg()],
     }
     text = json.dumps(result, indent=2)

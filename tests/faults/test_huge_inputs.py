@@ -198,11 +198,21 @@ def _add_messages(store: ChatStore, chat_id: int, contents: list[str]) -> None:
     conn = sqlite3.connect(store.path)
     try:
         with conn:
+            # One branch: each message's parent is the one before it, as add_message does.
+            base = conn.execute("SELECT coalesce(max(id), 0) FROM messages").fetchone()[0]
             conn.executemany(
-                "INSERT INTO messages (chat_id, position, role, content, created_at, status) "
-                "VALUES (?, ?, ?, ?, '2025-03-01T09:30:00.000Z', 'complete')",
+                "INSERT INTO messages (id, chat_id, parent_id, position, role, content, "
+                "created_at, status) VALUES (?, ?, ?, ?, ?, ?, '2025-03-01T09:30:00.000Z', "
+                "'complete')",
                 (
-                    (chat_id, i, "user" if i % 2 == 0 else "assistant", text)
+                    (
+                        base + i + 1,
+                        chat_id,
+                        base + i if i else None,
+                        i,
+                        "user" if i % 2 == 0 else "assistant",
+                        text,
+                    )
                     for i, text in enumerate(contents)
                 ),
             )
@@ -349,9 +359,12 @@ def test_100k_message_chat_opens_pages_searches_and_replies(
     with StallMeter("search 100k messages") as meter:
         panel.search.setFocus()
         QTest.keyClicks(panel.search, "kakapo")
-        qtbot.waitUntil(lambda: panel.chat_ids() == [huge], timeout=30_000)
+        qtbot.waitUntil(
+            lambda: [chat for chat, _ in panel.results.results()] == [huge], timeout=30_000
+        )
         panel.search.clear()
-        qtbot.waitUntil(lambda: len(panel.chat_ids()) == 2, timeout=30_000)
+        qtbot.waitUntil(lambda: not panel.showing_results, timeout=30_000)
+        assert len(panel.chat_ids()) == 2
     meter.report()
     meter.check(rss_limit_mb=50)
 

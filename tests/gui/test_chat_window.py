@@ -76,7 +76,9 @@ def test_stop_keeps_partial_reply(make_window: WindowFactory, qtbot: QtBot) -> N
     assert message.stats["reply_tokens"] < 400
 
 
-def test_regenerate_replaces_last_reply(make_window: WindowFactory, qtbot: QtBot) -> None:
+def test_regenerate_adds_a_version_and_the_switcher_switches(
+    make_window: WindowFactory, qtbot: QtBot
+) -> None:
     session = make_window()
     window = session.window
     session.chats.send("Name a colour.")
@@ -84,23 +86,45 @@ def test_regenerate_replaces_last_reply(make_window: WindowFactory, qtbot: QtBot
     first = session.store.get_chat(session.chats.chat_id or 0).messages
     last_widget = window.chat_view.message_widgets[-1]
     assert last_widget.regenerate_button.isVisibleTo(window)
+    assert not last_widget.branch_switcher.isVisibleTo(last_widget)
     last_widget.regenerate_button.click()
     assert session.chats.busy
+    streaming = window.chat_view.message_widgets[-1]
+    assert streaming.branch_switcher.label.text() == "2/2"
+    assert not streaming.branch_switcher.prev_button.isEnabled(), "no switching mid-reply"
     qtbot.waitUntil(lambda: not session.chats.busy, timeout=60_000)
-    after = session.store.get_chat(session.chats.chat_id or 0).messages
+
+    chat_id = session.chats.chat_id or 0
+    after = session.store.get_chat(chat_id).messages
     assert [m.role for m in after] == ["user", "assistant"]
-    assert after[0].id == first[0].id
-    assert after[1].created_at != first[1].created_at and after[1].status == "complete"
+    assert after[0].id == first[0].id and after[1].id != first[1].id
+    assert after[1].status == "complete" and after[1].parent_id == first[0].id
     assert [w.message_id for w in window.chat_view.message_widgets] == [m.id for m in after]
+    assert {m.id for m in session.store.all_messages(chat_id)} == {
+        first[0].id,
+        first[1].id,
+        after[1].id,
+    }, "the first reply is kept"
+
+    switcher = window.chat_view.message_widgets[-1].branch_switcher
+    assert switcher.prev_button.isEnabled()
+    switcher.prev_button.click()
+    shown = window.chat_view.message_widgets
+    assert [w.message_id for w in shown] == [first[0].id, first[1].id]
+    assert shown[-1].text == first[1].content
+    assert shown[-1].branch_switcher.label.text() == "1/2"
+    assert [m.id for m in session.store.get_chat(chat_id).messages] == [m.id for m in first]
 
 
-def test_edit_and_resend_replaces_later_messages(make_window: WindowFactory, qtbot: QtBot) -> None:
+def test_edit_and_resend_keeps_the_original(make_window: WindowFactory, qtbot: QtBot) -> None:
     session = make_window()
     window = session.window
     for text in ("First question", "Second question"):
         session.chats.send(text)
         qtbot.waitUntil(lambda: not session.chats.busy, timeout=60_000)
-    assert len(session.store.get_chat(session.chats.chat_id or 0).messages) == 4
+    chat_id = session.chats.chat_id or 0
+    original = session.store.get_chat(chat_id).messages
+    assert len(original) == 4
 
     first_user = window.chat_view.message_widgets[0]
     first_user.edit_button.click()
@@ -110,13 +134,19 @@ def test_edit_and_resend_replaces_later_messages(make_window: WindowFactory, qtb
     QTest.keyClick(window.composer.edit, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: not session.chats.busy, timeout=60_000)
 
-    messages = session.store.get_chat(session.chats.chat_id or 0).messages
+    messages = session.store.get_chat(chat_id).messages
     assert [(m.role, m.content if m.role == "user" else "") for m in messages] == [
         ("user", "Edited question"),
         ("assistant", ""),
     ]
     assert messages[1].content and messages[1].status == "complete"
-    assert [w.message_id for w in window.chat_view.message_widgets] == [m.id for m in messages]
+    widgets = window.chat_view.message_widgets
+    assert [w.message_id for w in widgets] == [m.id for m in messages]
+    assert widgets[0].branch_switcher.label.text() == "2/2"
+
+    widgets[0].branch_switcher.prev_button.click()  # the original, with its whole thread
+    assert [w.message_id for w in window.chat_view.message_widgets] == [m.id for m in original]
+    assert window.chat_view.message_widgets[0].text == "First question"
 
 
 def test_translate_template_fills_the_prompt(make_window: WindowFactory) -> None:

@@ -24,7 +24,8 @@ class ChatSummary:
     created_at: str
     updated_at: str  # the last change to the conversation (its messages)
     model: str | None
-    message_count: int
+    message_count: int  # on the branch shown
+    pinned: bool = False
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,28 @@ class Message:
     sampling: dict[str, Any] | None
     stats: dict[str, Any] | None
     status: str  # 'complete' | 'streaming' | 'interrupted' | 'error'
+    # A chat is a tree: regenerate and edit-and-resend add a sibling. parent_id is
+    # None for a first message; branch_index (0-based, by id) and branch_count place
+    # this message among its siblings (the "‹ 2/3 ›" switcher).
+    parent_id: int | None = None
+    branch_index: int = 0
+    branch_count: int = 1
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """A message found by ChatStore.search_messages."""
+
+    chat_id: int
+    message_id: int
+    title: str
+    role: str
+    created_at: str
+    # Plain text around the first match ("…" where cut, newlines as spaces), and the
+    # (start, end) offsets of the matches within it, for marking them.
+    snippet: str
+    marks: tuple[tuple[int, int], ...]
+    shown: bool  # False: the message is on a branch not shown
 
 
 @dataclass(frozen=True)

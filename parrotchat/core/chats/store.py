@@ -17,9 +17,19 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from parrotchat.core.chats.records import Chat, ChatSummary, Message, dumps, loads, utc_now
+from parrotchat.core.chats import branches
+from parrotchat.core.chats.records import (
+    Chat,
+    ChatSummary,
+    Message,
+    SearchHit,
+    dumps,
+    loads,
+    utc_now,
+)
 from parrotchat.core.chats.reply_recorder import ReplyRecorder
-from parrotchat.core.chats.schema import ROLES, STATUSES
+from parrotchat.core.chats.schema import ROLES, STATUSES, MigrationError
+from parrotchat.core.chats.search import like_pattern, needs_casefold, search
 from parrotchat.core.chats.store_file import (
     full_disk_reason,
     open_database,
@@ -29,14 +39,23 @@ from parrotchat.core.chats.store_file import (
 )
 from parrotchat.core.errors import StorageError
 
-__all__ = ["Chat", "ChatStore", "ChatSummary", "Message", "ReplyRecorder", "utc_now"]
+__all__ = [
+    "Chat",
+    "ChatStore",
+    "ChatSummary",
+    "Message",
+    "ReplyRecorder",
+    "SearchHit",
+    "utc_now",
+]
 
-
-def _needs_casefold(query: str) -> bool:
-    # SQLite's LIKE ignores case for ASCII only. Hangul has no case, so Korean (and
-    # ASCII) queries take the fast LIKE path; only queries with other cased letters
-    # (É, Ä, Ж) pay for the Python-side casefold.
-    return any(not ch.isascii() and ch.lower() != ch.upper() for ch in query)
+# A message and where it sits among its siblings (same chat, same parent; by id).
+_MESSAGE_COLUMNS = (
+    "id, chat_id, role, content, created_at, model, sampling_json, stats_json, status, "
+    "parent_id, (SELECT count(*) FROM messages s WHERE s.chat_id = m.chat_id "
+    "AND s.parent_id IS m.parent_id AND s.id < m.id), (SELECT count(*) FROM messages s "
+    "WHERE s.chat_id = m.chat_id AND s.parent_id IS m.parent_id)"
+)
 
 
 class ChatStore:
@@ -72,6 +91,12 @@ class ChatStore:
         if reason is None:
             try:
                 return open_database(self.path, self.warnings)
+            except MigrationError as exc:
+                # The file is as it was; the upgraded copy in memory lets the user read.
+                reason = (
+                    f"{self.path} could not be upgraded to this version's format "
+                    f"({exc.reason}); the file is unchanged"
+                )
             except StorageError:
                 reason = full_disk_reason(self.path)
                 if reason is None:
@@ -148,27 +173,41 @@ class ChatStore:
             return int(cur.lastrowid or 0)
 
     def list_chats(self, query: str | None = None) -> list[ChatSummary]:
-        """Newest first; `query` finds chats whose title or any message contains it."""
+        """Pinned first, then newest first; `query` finds chats whose title or any
+        message (on any branch) contains it."""
         sql = (
             "SELECT c.id, c.title, c.created_at, c.updated_at, c.model, "
-            "(SELECT count(*) FROM messages m WHERE m.chat_id = c.id) FROM chats c "
+            "(SELECT count(*) FROM messages m WHERE m.chat_id = c.id AND m.shown = 1), "
+            "c.pinned FROM chats c "
         )
         query = (query or "").strip()
         params: dict[str, Any] = {}
         if query:
-            if _needs_casefold(query):
+            if needs_casefold(query):
                 match = "instr(parrot_fold({}), :q) > 0"
                 params["q"] = query.casefold()
-            else:  # the user's % and _ are text to find, not wildcards
+            else:
                 match = "{} LIKE :q ESCAPE '\\'"
-                escaped = query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-                params["q"] = f"%{escaped}%"
+                params["q"] = like_pattern(query)
             sql += (
                 f"WHERE {match.format('c.title')} OR EXISTS (SELECT 1 FROM messages m "
                 f"WHERE m.chat_id = c.id AND {match.format('m.content')}) "
             )
-        rows = self._read(sql + "ORDER BY c.updated_at DESC, c.id DESC", params)
-        return [ChatSummary(*row) for row in rows]
+        rows = self._read(sql + "ORDER BY c.pinned DESC, c.updated_at DESC, c.id DESC", params)
+        return [
+            ChatSummary(cid, title, created, updated, model, int(count), bool(pinned))
+            for cid, title, created, updated, model, count, pinned in rows
+        ]
+
+    def search_messages(self, query: str, limit: int = 50) -> list[SearchHit]:
+        """Messages in every chat and branch containing `query` (any case), newest
+        first; a hit on a branch not shown has shown=False."""
+        try:
+            return search(self._db(), query, limit)
+        except sqlite3.Error as exc:
+            raise StorageError(
+                f"Cannot search {self.path}: {sqlite_reason(exc, self.path)}"
+            ) from exc
 
     def get_chat(self, chat_id: int) -> Chat:
         rows = self._read(
@@ -179,27 +218,28 @@ class ChatStore:
         if not rows:
             raise StorageError(f"chat {chat_id} does not exist")
         cid, title, created, updated, model, settings_json = rows[0]
-        messages = self._messages_where("chat_id = ? ORDER BY position", (chat_id,))
+        messages = self._messages_where("chat_id = ? AND shown = 1 ORDER BY position", (chat_id,))
         return Chat(cid, title, created, updated, model, loads(settings_json) or {}, messages)
 
     # --- a long chat, page by page ---------------------------------------------
 
     def get_chat_tail(self, chat_id: int, count: int) -> Chat:
-        """The chat with only its newest `count` messages; `Chat.older` counts the rest.
+        """The branch shown, only its newest `count` messages; `Chat.older` counts the rest.
 
         What the window opens with: a 100,000-message chat then costs a page of rows,
         not 100,000 (the messages are read newest first through the position index).
         """
         rows = self._read(
             "SELECT id, title, created_at, updated_at, model, settings_json, "
-            "(SELECT count(*) FROM messages m WHERE m.chat_id = c.id) FROM chats c WHERE id = ?",
+            "(SELECT count(*) FROM messages m WHERE m.chat_id = c.id AND m.shown = 1) "
+            "FROM chats c WHERE id = ?",
             (chat_id,),
         )
         if not rows:
             raise StorageError(f"chat {chat_id} does not exist")
         cid, title, created, updated, model, settings_json, total = rows[0]
         messages = self._messages_where(
-            "chat_id = ? ORDER BY position DESC LIMIT ?", (chat_id, max(0, count))
+            "chat_id = ? AND shown = 1 ORDER BY position DESC LIMIT ?", (chat_id, max(0, count))
         )
         messages.reverse()
         settings = loads(settings_json) or {}
@@ -207,9 +247,9 @@ class ChatStore:
         return Chat(cid, title, created, updated, model, settings, messages, older)
 
     def messages_before(self, chat_id: int, message_id: int, count: int) -> list[Message]:
-        """Up to `count` messages just before this one, oldest first (scrolling up)."""
+        """Up to `count` shown messages just before this one, oldest first (scrolling up)."""
         messages = self._messages_where(
-            "chat_id = ? AND position < (SELECT position FROM messages WHERE id = ?) "
+            "chat_id = ? AND shown = 1 AND position < (SELECT position FROM messages WHERE id = ?) "
             "ORDER BY position DESC LIMIT ?",
             (chat_id, message_id, max(0, count)),
         )
@@ -218,13 +258,15 @@ class ChatStore:
 
     def _messages_where(self, where: str, params: tuple[Any, ...]) -> list[Message]:
         return [
-            Message(mid, chat, role, content, at, mmodel, loads(samp), loads(stats), status)
-            for mid, chat, role, content, at, mmodel, samp, stats, status in self._read(
-                "SELECT id, chat_id, role, content, created_at, model, sampling_json, "
-                f"stats_json, status FROM messages WHERE {where}",
-                params,
+            Message(mid, chat, role, text, at, model, loads(samp), loads(stats), *rest)
+            for mid, chat, role, text, at, model, samp, stats, *rest in self._read(
+                f"SELECT {_MESSAGE_COLUMNS} FROM messages m WHERE {where}", params
             )
         ]
+
+    def all_messages(self, chat_id: int) -> list[Message]:
+        """Every message of every branch, by depth then id (export --all-branches)."""
+        return self._messages_where("chat_id = ? ORDER BY position, id", (chat_id,))
 
     def rename_chat(self, chat_id: int, title: str) -> None:
         self._update_chat(chat_id, "title", title)
@@ -234,6 +276,10 @@ class ChatStore:
 
     def set_chat_model(self, chat_id: int, model: str | None) -> None:
         self._update_chat(chat_id, "model", model)
+
+    def set_pinned(self, chat_id: int, pinned: bool) -> None:
+        """A pinned chat is listed before the others."""
+        self._update_chat(chat_id, "pinned", int(pinned))
 
     def delete_chat(self, chat_id: int) -> None:
         with self._transaction() as conn:  # messages go with it (ON DELETE CASCADE)
@@ -257,12 +303,26 @@ class ChatStore:
             raise ValueError(f"bad role {role!r} or status {status!r}")
         with self._transaction() as conn:
             self._touch(conn, chat_id)
+            # Appended to the branch shown: after a branch_before, a sibling of the
+            # messages hidden; chosen first when its parent's subtree is switched to.
+            last = conn.execute(
+                "SELECT id, position FROM messages WHERE chat_id = ? AND shown = 1 "
+                "ORDER BY position DESC LIMIT 1",
+                (chat_id,),
+            ).fetchone()
+            parent_id, position = (last[0], last[1] + 1) if last else (None, 0)
             values = (role, content, utc_now(), model, dumps(sampling), dumps(stats), status)
             cur = conn.execute(
-                "INSERT INTO messages (chat_id, position, role, content, created_at, model, "
-                "sampling_json, stats_json, status) VALUES (?, (SELECT coalesce(max(position) "
-                "+ 1, 0) FROM messages WHERE chat_id = ?), ?, ?, ?, ?, ?, ?, ?)",
-                (chat_id, chat_id, *values),
+                "INSERT INTO messages (chat_id, parent_id, position, role, content, created_at, "
+                "model, sampling_json, stats_json, status, shown, chosen_seq) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)",
+                (
+                    chat_id,
+                    parent_id,
+                    position,
+                    *values,
+                    branches.next_seq(conn, chat_id, parent_id),
+                ),
             )
             return int(cur.lastrowid or 0)
 
@@ -291,19 +351,45 @@ class ChatStore:
             )
             self._touch(conn, found[0])
 
-    def delete_messages_from(self, chat_id: int, message_id: int) -> int:
-        """Delete a message and everything after it (edit-and-resend, regenerate)."""
+    # --- branches ---------------------------------------------------------------
+
+    def branch_before(self, chat_id: int, message_id: int) -> int:
+        """Hide a shown message and every shown message after it (edit-and-resend,
+        regenerate): the next add_message becomes its sibling, and the old version
+        stays reachable with switch_branch. Returns how many were hidden."""
         with self._transaction() as conn:
             found = conn.execute(
-                "SELECT position FROM messages WHERE id = ? AND chat_id = ?", (message_id, chat_id)
+                "SELECT position FROM messages WHERE id = ? AND chat_id = ? AND shown = 1",
+                (message_id, chat_id),
             ).fetchone()
             if found is None:
-                raise StorageError(f"message {message_id} does not exist in chat {chat_id}")
+                raise StorageError(f"message {message_id} is not shown in chat {chat_id}")
             cur = conn.execute(
-                "DELETE FROM messages WHERE chat_id = ? AND position >= ?", (chat_id, found[0])
+                "UPDATE messages SET shown = 0 WHERE chat_id = ? AND shown = 1 AND position >= ?",
+                (chat_id, found[0]),
             )
             self._touch(conn, chat_id)
             return cur.rowcount
+
+    def switch_branch(self, message_id: int) -> None:
+        """Show the branch through this message: its ancestors, itself, and below it
+        the child last chosen at each step. Everything else in the chat is hidden."""
+        with self._transaction() as conn:
+            chat_id = branches.show_path_through(conn, message_id)
+            self._touch(conn, chat_id)
+
+    def sibling(self, message_id: int, step: int) -> int | None:
+        """The id of the previous (step -1) or next (+1) sibling; None past either end."""
+        rows = self._read(
+            "SELECT s.id FROM messages m JOIN messages s ON s.chat_id = m.chat_id "
+            "AND s.parent_id IS m.parent_id WHERE m.id = ? ORDER BY s.id",
+            (message_id,),
+        )
+        ids = [row[0] for row in rows]
+        if message_id not in ids:
+            raise StorageError(f"message {message_id} does not exist")
+        index = ids.index(message_id) + step
+        return ids[index] if 0 <= index < len(ids) else None
 
     def recover_interrupted(self) -> int:
         """At startup: replies still 'streaming' were cut off by a crash or kill."""

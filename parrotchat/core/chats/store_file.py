@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from parrotchat.core.atomic_file import move_aside, os_error_reason
-from parrotchat.core.chats.schema import migrate
+from parrotchat.core.chats.schema import MigrationError, migrate
 from parrotchat.core.errors import StorageError
 
 # Result codes; the sqlite3 module names them only from Python 3.11 on.
@@ -92,7 +92,13 @@ def open_database(path: Path, warnings: list[str]) -> sqlite3.Connection:
         # NORMAL under WAL: a commit survives the app being killed; only a power
         # cut can lose the last moments. FULL would fsync on every reply write.
         conn.execute("PRAGMA synchronous = NORMAL")
-        migrate(conn, str(path))
+        try:
+            migrate(conn, str(path))
+        except MigrationError as exc:
+            cause = exc.__cause__
+            if isinstance(cause, sqlite3.Error):  # "disk I/O error" looked into
+                raise MigrationError(str(path), sqlite_reason(cause, path)) from cause
+            raise
     except sqlite3.Error as exc:
         conn.close()
         raise _open_error(path, sqlite_reason(exc, path)) from exc

@@ -1,12 +1,16 @@
-"""The sidebar: chats newest first, search, new, rename, and delete with Undo.
+"""The sidebar: chats (pinned first, then newest), search, new, rename, pin, delete.
 
-Deleting hides the chat at once and offers Undo for a few seconds; only then is
-it removed from the store (or when the window closes).
+Deleting hides the chat at once and offers Undo for UNDO_MS; only then is it
+removed from the store (or when the window closes), so a crash or a kill in the
+meantime loses nothing. Typing in the search box searches every message of every
+chat: the results (search_results.py) take the list's place until the box is
+cleared (or Esc).
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QColor, QIcon, QKeyEvent, QPainter, QPainterPath, QPixmap
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QInputDialog,
@@ -16,46 +20,83 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMenu,
     QPushButton,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from parrotchat.core.chats.records import ChatSummary
+from parrotchat.core.chats.records import ChatSummary, SearchHit
+from parrotchat.gui.chat.search_results import SearchResults
 
-UNDO_MS = 8000
+UNDO_MS = 10_000
 SEARCH_DELAY_MS = 150
+PINNED_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+def pin_icon(size: int = 16) -> QIcon:
+    """A small drawn pushpin (no emoji font needed): the mark of a pinned chat."""
+    pixmap = QPixmap(size, size)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.scale(size / 16, size / 16)
+    red = QColor("#d9534f")
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(red)
+    painter.drawEllipse(QPointF(9.5, 5.5), 4.2, 4.2)  # the head
+    body = QPainterPath()
+    body.moveTo(6.2, 6.0)
+    body.lineTo(10.0, 9.8)
+    body.lineTo(8.6, 11.2)
+    body.lineTo(4.8, 7.4)
+    body.closeSubpath()
+    painter.drawPath(body)
+    painter.setPen(QColor("#606060"))
+    painter.drawLine(QPointF(6.7, 9.3), QPointF(2.0, 14.0))  # the needle
+    painter.end()
+    return QIcon(pixmap)
 
 
 class ChatListPanel(QWidget):
-    """Chats, newest first.
+    """Chats, pinned first, then newest first; or what the search box found.
 
     Signals:
         chatSelected(int): open this chat.
         newChatRequested(): start a new chat.
         renameRequested(int, str): chat id, new title.
+        pinRequested(int, bool): chat id, pin (True) or unpin it.
         deleteStarted(int): the chat is hidden and will be deleted unless undone.
         deleteConfirmed(int): the Undo time passed: delete this chat for good.
-        searchChanged(str): list chats matching this text (title or messages).
+        searchChanged(str): search the messages for this text ("": back to the list).
+        resultActivated(int, int, bool): open chat id at message id (0: its end);
+            whether that message is on the branch shown.
     """
 
     chatSelected = Signal(int)
     newChatRequested = Signal()
     renameRequested = Signal(int, str)
+    pinRequested = Signal(int, bool)
     deleteStarted = Signal(int)
     deleteConfirmed = Signal(int)
     searchChanged = Signal(str)
+    resultActivated = Signal(int, int, bool)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.new_button = QPushButton(self.tr("New chat"))
         self.search = QLineEdit()
-        self.search.setPlaceholderText(self.tr("Search chats"))
+        self.search.setPlaceholderText(self.tr("Search all messages"))
         self.search.setClearButtonEnabled(True)
+        self.search.installEventFilter(self)
         self.list = QListWidget()
         self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.list.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.list.setWordWrap(False)
+        self.results = SearchResults()
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.list)
+        self.pages.addWidget(self.results)
         self.undo_bar = QWidget()
         self.undo_label = QLabel()
         self.undo_label.setWordWrap(True)
@@ -69,10 +110,12 @@ class ChatListPanel(QWidget):
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.new_button)
         layout.addWidget(self.search)
-        layout.addWidget(self.list, 1)
+        layout.addWidget(self.pages, 1)
         layout.addWidget(self.undo_bar)
         self._pending_delete: int | None = None
         self._current: int | None = None
+        self._pinned: set[int] = set()
+        self._pin_icon = pin_icon()
         self._undo_timer = QTimer(self)
         self._undo_timer.setSingleShot(True)
         self._undo_timer.setInterval(UNDO_MS)
@@ -86,6 +129,7 @@ class ChatListPanel(QWidget):
         self.list.itemClicked.connect(self._item_clicked)
         self.list.itemActivated.connect(self._item_clicked)
         self.list.customContextMenuRequested.connect(self._context_menu)
+        self.results.resultActivated.connect(self.resultActivated)
         self.search.textChanged.connect(self._search_timer.start)
         self.search.returnPressed.connect(self._emit_search)
         self._search_timer.timeout.connect(self._emit_search)
@@ -96,14 +140,38 @@ class ChatListPanel(QWidget):
 
     def set_chats(self, chats: list[ChatSummary]) -> None:
         self.list.clear()
+        self._pinned = set()
         for chat in chats:
             if chat.id == self._pending_delete:
                 continue
             item = QListWidgetItem(chat.title)
             item.setData(Qt.ItemDataRole.UserRole, chat.id)
-            item.setToolTip(chat.title)
+            item.setData(PINNED_ROLE, chat.pinned)
+            if chat.pinned:
+                self._pinned.add(chat.id)
+                item.setIcon(self._pin_icon)
+                item.setToolTip(self.tr("%1 (pinned)").replace("%1", chat.title))
+            else:
+                item.setToolTip(chat.title)
             self.list.addItem(item)
         self.set_current(self._current)
+
+    def show_results(self, query: str, chats: list[ChatSummary], hits: list[SearchHit]) -> None:
+        """What the search box found, in the list's place."""
+        shown = [c for c in chats if c.id != self._pending_delete]
+        kept = [h for h in hits if h.chat_id != self._pending_delete]
+        self.results.show_results(query, shown, kept)
+        self.pages.setCurrentWidget(self.results)
+
+    def show_list(self) -> None:
+        self.pages.setCurrentWidget(self.list)
+
+    @property
+    def showing_results(self) -> bool:
+        return self.pages.currentWidget() is self.results
+
+    def is_pinned(self, chat_id: int) -> bool:
+        return chat_id in self._pinned
 
     def set_current(self, chat_id: int | None) -> None:
         self._current = chat_id
@@ -129,6 +197,19 @@ class ChatListPanel(QWidget):
         self._search_timer.stop()
         self.searchChanged.emit(self.search.text())
 
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # In the search box: Esc clears it (back to the list), Down goes to the results.
+        if watched is self.search and event.type() == QEvent.Type.KeyPress:
+            assert isinstance(event, QKeyEvent)
+            if event.key() == Qt.Key.Key_Escape and self.search.text():
+                self.search.clear()
+                self._emit_search()
+                return True
+            if event.key() == Qt.Key.Key_Down and self.showing_results and self.results.count():
+                self.results.setFocus()
+                return True
+        return super().eventFilter(watched, event)
+
     @Slot(QListWidgetItem)
     def _item_clicked(self, item: QListWidgetItem) -> None:
         self.chatSelected.emit(int(item.data(Qt.ItemDataRole.UserRole)))
@@ -138,15 +219,33 @@ class ChatListPanel(QWidget):
         item = self.list.itemAt(pos)
         if item is None:
             return
+        self.menu_for(item).exec(self.list.viewport().mapToGlobal(pos))
+
+    def menu_for(self, item: QListWidgetItem) -> QMenu:
+        """The chat's context menu: Rename…, Pin to top / Unpin, Delete."""
         chat_id = int(item.data(Qt.ItemDataRole.UserRole))
+        title = item.text()
         menu = QMenu(self)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         rename = menu.addAction(self.tr("Rename…"))
+        rename.setObjectName("renameAction")
+        rename.triggered.connect(lambda: self.ask_rename(chat_id, title))
+        pinned = self.is_pinned(chat_id)
+        pin = menu.addAction(self.tr("Unpin") if pinned else self.tr("Pin to top"))
+        pin.setObjectName("pinAction")
+        pin.triggered.connect(lambda: self.pinRequested.emit(chat_id, not pinned))
+        menu.addSeparator()
         delete = menu.addAction(self.tr("Delete"))
-        chosen = menu.exec(self.list.viewport().mapToGlobal(pos))
-        if chosen is rename:
-            self.ask_rename(chat_id, item.text())
-        elif chosen is delete:
-            self.request_delete(chat_id, item.text())
+        delete.setObjectName("deleteAction")
+        delete.triggered.connect(lambda: self.request_delete(chat_id, title))
+        return menu
+
+    def item_for(self, chat_id: int) -> QListWidgetItem | None:
+        for row in range(self.list.count()):
+            item = self.list.item(row)
+            if item.data(Qt.ItemDataRole.UserRole) == chat_id:
+                return item
+        return None
 
     # --- rename and delete ---------------------------------------------------------------
 
@@ -163,6 +262,7 @@ class ChatListPanel(QWidget):
             if self.list.item(row).data(Qt.ItemDataRole.UserRole) == chat_id:
                 self.list.takeItem(row)
                 break
+        self.results.remove_chat(chat_id)
         self.undo_label.setText(self.tr("Deleted “%1”").replace("%1", title))
         self.undo_bar.setVisible(True)
         self._undo_timer.start()

@@ -20,7 +20,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
-from parrotchat.core.chats.records import Chat
+from parrotchat.core.chats.records import Chat, SearchHit
 from parrotchat.core.chats.settings import ChatSettings
 from parrotchat.core.chats.store import ChatStore
 from parrotchat.core.errors import EngineError, ParrotError, StorageError
@@ -55,8 +55,13 @@ class ChatController(QObject):
         chatOpened(object): a Chat was opened (or None: no chat open).
         chatsChanged(): the chat list changed (new, renamed, reordered).
         messageAdded(object): a user Message was saved and belongs on screen.
-        messagesRemoved(int): the message with this id and all after it are gone.
-        replyStarted(int): an assistant message (its id) starts streaming.
+        messagesRemoved(int): the message with this id and all after it left the branch
+            shown (regenerate, edit-and-resend: they stay reachable as a sibling branch).
+        branchSwitched(int, int, object): message id, the sibling shown in its place, and
+            the chat's new tail (a Chat): the view re-shows the chat from there down.
+        revealRequested(int): scroll to this message of the open chat and outline it.
+        replyStarted(int): an assistant message (its id) starts streaming; `reply_branch`
+            says which version of the reply it is.
         replyChunk(str): more text of the streaming reply.
         replyEnded(int, str, dict): message id, status, stats; the stream ended on screen.
         replyStatsUpdated(int, dict): final stats for a reply that was already ended (stopped).
@@ -75,6 +80,8 @@ class ChatController(QObject):
     chatsChanged = Signal()
     messageAdded = Signal(object)
     messagesRemoved = Signal(int)
+    branchSwitched = Signal(int, int, object)
+    revealRequested = Signal(int)
     replyStarted = Signal(int)
     replyChunk = Signal(str)
     replyEnded = Signal(int, str, dict)
@@ -109,6 +116,8 @@ class ChatController(QObject):
         self._waiting: _Reply | None = None  # reply waiting for the model to load
         self._retry: str | None = None  # "reply" or "load"
         self._count_id: int | None = None
+        # The streaming reply's version among its siblings (0-based index, count).
+        self.reply_branch: tuple[int, int] = (0, 1)
         self._flush_timer = QTimer(self)
         self._flush_timer.setInterval(1000)
         self.saver = ReplySaver(lambda: self._current.turn if self._current else None, self)
@@ -204,6 +213,53 @@ class ChatController(QObject):
             self.chatsChanged.emit()
         return self.chat_id
 
+    def open_at(self, chat_id: int, message_id: int, shown: bool = True) -> None:
+        """Open a chat at one of its messages (a search result), on that message's branch."""
+        if not shown:
+            if self._current is not None and self._current.chat_id == chat_id:
+                self.stop()  # the branch under a streaming reply cannot change
+            try:
+                self.store.switch_branch(message_id)
+            except StorageError as exc:
+                self.errorOccurred.emit(self.tr("The chat could not be opened"), str(exc))
+                return
+        if shown and self.chat_id == chat_id:
+            self.revealRequested.emit(message_id)  # already on screen: no re-read
+            return
+        self.open_chat(chat_id)
+        if self.chat_id == chat_id:
+            self.revealRequested.emit(message_id)
+
+    def search(self, query: str) -> list[SearchHit]:
+        """Messages of every chat (every branch) that contain `query`, newest first."""
+        try:
+            return self.store.search_messages(query)
+        except StorageError as exc:
+            self.errorOccurred.emit(self.tr("The chats could not be searched"), str(exc))
+            return []
+
+    def switch_branch(self, message_id: int, step: int) -> None:
+        """‹ ›: show the previous (-1) or next (+1) version of a message of the open chat."""
+        if self._current is not None or self.chat_id is None:
+            return
+        try:
+            new_id = self.service.switch_branch(self.chat_id, message_id, step)
+            if new_id is None:
+                return
+            chat = self.store.get_chat_tail(self.chat_id, OPEN_MESSAGES)
+        except StorageError as exc:
+            self.errorOccurred.emit(self.tr("The other version could not be shown"), str(exc))
+            return
+        self.branchSwitched.emit(message_id, new_id, chat)
+        self._count_context(chat)
+
+    def set_pinned(self, chat_id: int, pinned: bool) -> None:
+        try:
+            self.store.set_pinned(chat_id, pinned)
+        except StorageError as exc:
+            self.errorOccurred.emit(self.tr("The chat could not be pinned"), str(exc))
+        self.chatsChanged.emit()
+
     def rename_chat(self, chat_id: int, title: str) -> None:
         try:
             self.store.rename_chat(chat_id, title.strip() or self.tr("New chat"))
@@ -236,13 +292,20 @@ class ChatController(QObject):
 
     # --- sending ----------------------------------------------------------------------------
 
-    def send(self, text: str) -> bool:
-        """Save the user's message and start the reply; False if nothing was sent."""
+    def send(self, text: str, branched: bool = False) -> bool:
+        """Save the user's message and start the reply; False if nothing was sent.
+
+        `branched`: the message is a new version of one sent before (edit-and-resend);
+        it is read back so that the view shows its ‹ 2/2 ›.
+        """
         if self._current is not None or not text or text.isspace():  # strip() copies 5 MB
             return False
         try:
             chat_id = self._ensure_chat(text)
             message = self.service.add_user_message(chat_id, text)
+            if branched:
+                saved = self.store.get_chat_tail(chat_id, 1).messages
+                message = saved[-1] if saved and saved[-1].id == message.id else message
         except StorageError as exc:
             title = self.tr("Your message could not be saved")
             self.saver.note_shown(title)
@@ -267,30 +330,31 @@ class ChatController(QObject):
             self._start_reply(defer_prompt=True)
 
     def regenerate(self) -> None:
-        """Replace the last reply with a new one."""
+        """A new version of the last reply; the old one stays behind ‹ ›."""
         if self._current is not None or self.chat_id is None:
             return
         try:
-            removed = self.service.drop_last_reply(self.chat_id)
+            hidden = self.service.branch_last_reply(self.chat_id)
         except ParrotError as exc:
             self.errorOccurred.emit(self.tr("The reply could not be regenerated"), str(exc))
             return
-        if removed is not None:
-            self.messagesRemoved.emit(removed)
+        if hidden is not None:
+            self.messagesRemoved.emit(hidden)
         self._start_reply()
 
     def edit_and_resend(self, message_id: int, text: str) -> bool:
-        """Replace a sent message (and every message after it) with `text`, then reply."""
+        """Send `text` as a new version of a sent message and reply to it; the original
+        and the messages after it stay behind ‹ ›."""
         if self._current is not None or self.chat_id is None or not text.strip():
             return False
         try:
-            self.service.drop_from(self.chat_id, message_id)
+            self.service.branch_from(self.chat_id, message_id)
         except StorageError as exc:
             self.errorOccurred.emit(self.tr("The message could not be changed"), str(exc))
             self.unsentText.emit(text)
             return False
         self.messagesRemoved.emit(message_id)
-        return self.send(text)
+        return self.send(text, branched=True)
 
     def retry(self) -> None:
         """What the error banner's Retry does: load the model again, or redo the reply."""
@@ -335,6 +399,7 @@ class ChatController(QObject):
         except StorageError as exc:
             self.errorOccurred.emit(self.tr("The reply could not be saved"), str(exc))
             return
+        self.reply_branch = self._branch_of(turn.message_id)
         reply = _Reply(turn)
         self._current = reply
         self._retry = None
@@ -350,6 +415,18 @@ class ChatController(QObject):
             QTimer.singleShot(1, lambda: self._send_prompt(reply))
         else:
             self._send_prompt(reply)
+
+    def _branch_of(self, message_id: int) -> tuple[int, int]:
+        """(index, count) of a new reply among its siblings: one small read."""
+        if self.chat_id is None:
+            return (0, 1)
+        try:
+            last = self.store.get_chat_tail(self.chat_id, 1).messages
+        except StorageError:
+            return (0, 1)  # only the ‹ › would show it; the reply goes on
+        if last and last[-1].id == message_id:
+            return (last[-1].branch_index, last[-1].branch_count)
+        return (0, 1)
 
     def _send_prompt(self, reply: _Reply) -> None:
         if reply is not self._current or reply.req_id is not None:

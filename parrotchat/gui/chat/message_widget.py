@@ -17,16 +17,18 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QFont, QGuiApplication, QPainter, QPaintEvent, QPalette
+from PySide6.QtGui import QColor, QFont, QGuiApplication, QPainter, QPaintEvent, QPalette, QPen
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
 from parrotchat.core.chats.records import Message
+from parrotchat.gui.chat.branch_switcher import BranchSwitcher
 from parrotchat.gui.chat.code_block import CodeBlock
 from parrotchat.gui.chat.markdown_blocks import FOLD_CHARS, PAGE_BLOCKS, page_end, split_page
 from parrotchat.gui.chat.stats_line import format_stats
 from parrotchat.gui.fitted_text import FittedTextView
 
 SHOW_ALL_CHUNK = 32 * 1024  # characters of plain text added per event-loop turn (~15 ms)
+FLASH_MS = 1800  # how long a message found by search stays outlined
 
 _BOLD: dict[str, QFont] = {}
 
@@ -52,10 +54,12 @@ class MessageWidget(QFrame):
     Signals:
         editRequested(int, str): message id and text (user messages).
         regenerateRequested(): redo this reply (the last one only).
+        branchRequested(int, int): message id, step (-1 / +1): show a sibling version.
     """
 
     editRequested = Signal(int, str)
     regenerateRequested = Signal()
+    branchRequested = Signal(int, int)
 
     def __init__(self, message: Message, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -68,6 +72,7 @@ class MessageWidget(QFrame):
         self._open_fence: str | None = None  # a code fence the last page left open
         self._fold: FoldBar | None = None  # made for long messages only
         self._rest_view: FittedTextView | None = None  # "Show all": the rest, plain
+        self._flash_timer: QTimer | None = None  # made when a search outlines this message
         self.setObjectName("userMessage" if message.role == "user" else "assistantMessage")
 
         self.role_label = QLabel(self._role_name(message))
@@ -81,6 +86,9 @@ class MessageWidget(QFrame):
         header = QHBoxLayout()
         header.setContentsMargins(0, 0, 0, 0)
         header.addWidget(self.role_label)
+        self.branch_switcher = BranchSwitcher(self)
+        self.branch_switcher.set_branch(message.branch_index, message.branch_count)
+        header.addWidget(self.branch_switcher)
         header.addStretch(1)
         for button in (self.edit_button, self.regenerate_button, self.copy_button):
             header.addWidget(button)
@@ -111,14 +119,37 @@ class MessageWidget(QFrame):
 
     def paintEvent(self, event: QPaintEvent) -> None:
         # The user's messages sit on a soft bubble in the palette's alternate colour
-        # (a style sheet would cost every child widget a re-polish).
-        if self.role == "user":
+        # (a style sheet would cost every child widget a re-polish); a message a search
+        # pointed at is outlined in the highlight colour for a moment.
+        if self.role == "user" or self.flashing:
             painter = QPainter(self)
             painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(self.palette().alternateBase())
-            painter.drawRoundedRect(self.rect(), 8, 8)
+            if self.role == "user":
+                painter.setPen(Qt.PenStyle.NoPen)
+                painter.setBrush(self.palette().alternateBase())
+                painter.drawRoundedRect(self.rect(), 8, 8)
+            if self.flashing:
+                color = QColor(self.palette().highlight().color())
+                painter.setPen(QPen(color, 2))
+                color.setAlpha(40)
+                painter.setBrush(color)
+                painter.drawRoundedRect(self.rect().adjusted(1, 1, -1, -1), 8, 8)
+            painter.end()
         super().paintEvent(event)
+
+    def flash(self) -> None:
+        """Outline this message for a moment: it is the one a search result pointed at."""
+        if self._flash_timer is None:
+            self._flash_timer = QTimer(self)
+            self._flash_timer.setSingleShot(True)
+            self._flash_timer.setInterval(FLASH_MS)
+            self._flash_timer.timeout.connect(self.update)
+        self._flash_timer.start()
+        self.update()
+
+    @property
+    def flashing(self) -> bool:
+        return self._flash_timer is not None and self._flash_timer.isActive()
 
     def _tool_button(self, text: str) -> QToolButton:
         button = QToolButton()
@@ -138,6 +169,9 @@ class MessageWidget(QFrame):
         self.copy_button.clicked.connect(self._copy)
         self.edit_button.clicked.connect(self._edit)
         self.regenerate_button.clicked.connect(self.regenerateRequested)
+        self.branch_switcher.stepRequested.connect(
+            lambda step: self.branchRequested.emit(self.message_id, step)
+        )
 
     # --- content ------------------------------------------------------------------------
 
@@ -274,6 +308,7 @@ class MessageWidget(QFrame):
         self.regenerate_button.setVisible(last and self.role == "assistant")
         self.regenerate_button.setEnabled(not busy)
         self.edit_button.setEnabled(not busy)
+        self.branch_switcher.set_busy(busy)
 
     # --- actions ------------------------------------------------------------------------
 

@@ -42,7 +42,7 @@ def test_json_keeps_everything(tmp_path: Path) -> None:
     text = export_json(chat)
     assert "부산 출장" in text  # not \\uXXXX escapes
     data = json.loads(text)
-    assert data["format"] == "parrotchat-chat" and data["version"] == 1
+    assert data["format"] == "parrotchat-chat" and data["version"] == 2
     assert data["settings"] == {"system_prompt": "짧게"}
     assert [m["role"] for m in data["messages"]] == ["user", "assistant", "user", "assistant"]
     reply = data["messages"][1]
@@ -52,3 +52,25 @@ def test_json_keeps_everything(tmp_path: Path) -> None:
     assert (last["status"], last["content"]) == ("interrupted", "먼저 KTX로")
     assert last["stats"] == {"reason": "stopped by the user"}
     assert data["created_at"] == chat.created_at
+
+
+def test_every_branch_is_exported_when_asked(tmp_path: Path) -> None:
+    with ChatStore(tmp_path / "chats.sqlite3") as store:
+        chat = store.create_chat("versions")
+        q = store.add_message(chat, "user", "Name a bird")
+        old = store.add_message(chat, "assistant", "A parrot")
+        store.branch_before(chat, old)
+        new = store.add_message(chat, "assistant", "A crow")
+        shown, every = store.get_chat(chat), store.all_messages(chat)
+    assert "A parrot" not in export_markdown(shown)
+    text = export_markdown(shown, every)
+    assert f"## Assistant · #{old} (version 1 of 2, after #{q})\n\nA parrot" in text
+    assert f"## Assistant · #{new} (version 2 of 2, after #{q})\n\nA crow" in text
+    data = json.loads(export_json(shown, every))
+    assert data["branches"] == "all"
+    assert [(m["id"], m["parent_id"], m["branch"]) for m in data["messages"]] == [
+        (q, None, {"index": 1, "count": 1}),
+        (old, q, {"index": 1, "count": 2}),
+        (new, q, {"index": 2, "count": 2}),
+    ]
+    assert [m["id"] for m in json.loads(export_json(shown))["messages"]] == [q, new]

@@ -159,21 +159,6 @@ def test_update_message_changes_only_what_is_given(store: ChatStore) -> None:
     assert (msg.content, msg.stats, msg.status) == ("partial", {"reply_tokens": 3}, "complete")
 
 
-def test_delete_messages_from_cuts_the_tail(store: ChatStore) -> None:
-    chat = store.create_chat("c")
-    ids = [
-        store.add_message(chat, r, t)
-        for r, t in [("user", "q1"), ("assistant", "a1"), ("user", "q2"), ("assistant", "a2")]
-    ]
-    assert store.delete_messages_from(chat, ids[2]) == 2
-    assert [m.content for m in store.get_chat(chat).messages] == ["q1", "a1"]
-    store.add_message(chat, "user", "q2 edited")  # positions keep counting after a cut
-    assert [m.content for m in store.get_chat(chat).messages] == ["q1", "a1", "q2 edited"]
-    other = store.create_chat("other")
-    with pytest.raises(StorageError, match=f"message {ids[0]} does not exist in chat {other}"):
-        store.delete_messages_from(other, ids[0])
-
-
 def test_recover_interrupted_marks_unfinished_replies(db: Path) -> None:
     with ChatStore(db) as s:
         chat = s.create_chat("c")

@@ -45,28 +45,42 @@ def test_a_chat_keeps_its_own_settings_over_the_defaults(service: ChatService) -
     assert damaged == ChatSettings.defaults(service.defaults)
 
 
-def test_regenerate_drops_only_the_last_reply(service: ChatService) -> None:
+def test_regenerate_keeps_the_old_reply_as_a_sibling(service: ChatService) -> None:
     chat_id = service.create_chat("Q", None, service.settings_of(None))
     question = service.add_user_message(chat_id, "Q")
     reply = service.begin_turn(chat_id, service.settings_of(None), "m")
     reply.finish({})
-    assert service.drop_last_reply(chat_id) == reply.message_id
+    assert service.branch_last_reply(chat_id) == reply.message_id
     assert [m.id for m in service.store.get_chat(chat_id).messages] == [question.id]
-    assert service.drop_last_reply(chat_id) is None  # ends with the question: answer it
-    assert [m.id for m in service.store.get_chat(chat_id).messages] == [question.id]
+    assert service.branch_last_reply(chat_id) is None  # ends with the question: answer it
+    second = service.begin_turn(chat_id, service.settings_of(None), "m")
+    second.finish({})
+    shown = service.store.get_chat(chat_id).messages
+    assert [m.id for m in shown] == [question.id, second.message_id]
+    assert (shown[1].branch_index, shown[1].branch_count) == (1, 2)
+    assert service.switch_branch(chat_id, second.message_id, -1) == reply.message_id
+    assert [m.id for m in service.store.get_chat(chat_id).messages] == [
+        question.id,
+        reply.message_id,
+    ]
+    assert service.switch_branch(chat_id, reply.message_id, -1) is None
 
     empty = service.create_chat("", None, service.settings_of(None))
     with pytest.raises(ParrotError, match="no message to answer"):
-        service.drop_last_reply(empty)
+        service.branch_last_reply(empty)
 
 
-def test_edit_drops_the_message_and_everything_after_it(service: ChatService) -> None:
+def test_edit_hides_the_message_and_everything_after_it(service: ChatService) -> None:
     chat_id = service.create_chat("one", None, service.settings_of(None))
     first = service.add_user_message(chat_id, "one")
     service.begin_turn(chat_id, service.settings_of(None), "m").finish({})
     service.add_user_message(chat_id, "two")
-    service.drop_from(chat_id, first.id)
+    service.branch_from(chat_id, first.id)
     assert service.store.get_chat(chat_id).messages == []
+    edited = service.add_user_message(chat_id, "one, edited")
+    (shown,) = service.store.get_chat(chat_id).messages
+    assert (shown.id, shown.branch_index, shown.branch_count) == (edited.id, 1, 2)
+    assert len(service.store.all_messages(chat_id)) == 4
 
 
 def test_a_long_chat_sends_its_newest_messages_and_counts_the_rest(

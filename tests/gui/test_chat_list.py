@@ -1,5 +1,5 @@
 """The sidebar: pinned then newest first, rename, pin, delete with Undo, shortcuts
-(searching is in test_chat_search.py)."""
+(searching is in test_search_panel.py)."""
 
 from __future__ import annotations
 

@@ -100,7 +100,9 @@ def test_import_copy_then_remove(
 
 def test_benchmark_button_shows_figures(make_window: WindowFactory, qtbot: QtBot) -> None:
     session = make_window()
-    tab = session.window.open_models().library
+    dialog = session.window.open_models()
+    dialog.show_tab("library")  # Recommended comes first
+    tab = dialog.library
     qtbot.waitUntil(lambda: tab.table.rowCount() >= 1, timeout=10_000)
     tab.table.selectRow(0)
     assert tab.bench_button.isVisible() and tab.bench_button.isEnabled()
@@ -236,7 +238,8 @@ def test_korean_models_window(
         settings.hub_endpoint = hub.url
         session = make_window(settings=settings)
         dialog = session.window.open_models()
-        assert dialog.tabs.tabText(0) == "라이브러리"
+        assert dialog.tabs.tabText(dialog.tabs.indexOf(dialog.library)) == "라이브러리"
+        dialog.show_tab("library")
         qtbot.waitUntil(lambda: dialog.library.table.rowCount() >= 1, timeout=10_000)
         _shot(dialog, "korean_library_tab.png")
         dialog.tabs.setCurrentWidget(dialog.download)

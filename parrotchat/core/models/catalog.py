@@ -26,6 +26,7 @@ from parrotchat.core.hub.files import (
     FileChoice,
     GgufSummary,
     RemoteFile,
+    RepoListing,
     check_repo_id,
     check_repo_path,
 )
@@ -34,7 +35,9 @@ from parrotchat.core.models.remote_fit import (
     DEFAULT_CONTEXT,
     PREFERRED_QUANTS,
     MachineMemory,
+    assess_listing,
     estimate_remote,
+    recommended,
 )
 
 USER_CATALOG = "catalog.json"
@@ -349,3 +352,27 @@ def as_dicts(
             record["fit_reason"] = fit.reason
         out.append(record)
     return out
+
+
+def choose_file(
+    listing: RepoListing,
+    path: str,
+    quant: str,
+    memory: MachineMemory,
+    n_ctx: int = DEFAULT_CONTEXT,
+) -> FileChoice:
+    """The catalog's file in the real listing; else the same quantization under another
+    name; else the file recommended for this machine. The listing, not the catalog,
+    gives the name, size and checksum that are downloaded."""
+    for choice in listing.choices:
+        if choice.key == path:
+            return choice
+    same_quant = [c for c in listing.choices if (c.quantization or "").upper() == quant.upper()]
+    if len(same_quant) == 1:
+        return same_quant[0]
+    best = recommended(assess_listing(listing, memory, n_ctx))
+    if best is None:
+        raise CatalogError(
+            f"{listing.repo_id} has no file {path} and none that fits this machine's free memory"
+        )
+    return best

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal, Slot
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTabWidget, QVBoxLayout, QWidget
 
 from parrotchat.gui.bench_runner import BenchRunner
@@ -112,6 +113,12 @@ class ModelsDialog(QDialog):
         self.hub.stop()
         if self.servers is not None:
             self.servers.stop()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        # An import's error from last time is not news when the window is opened again.
+        if not event.spontaneous():
+            self.library.clear_message()
+        super().showEvent(event)
 
     def reject(self) -> None:
         self.hide()  # downloads go on; MainWindow.detach stops them

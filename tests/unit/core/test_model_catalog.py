@@ -11,6 +11,7 @@ import pytest
 
 from parrotchat.core.models.catalog import (
     USER_CATALOG,
+    CatalogError,
     as_dicts,
     load_catalog,
     read_user_catalog,
@@ -138,3 +139,22 @@ def test_only_translate_and_summarize_on_a_tiny_model_are_too_much() -> None:
     assert not too_small_for("translate", 2_400_000_000)
     assert not too_small_for("my-own-template", 135_000_000)
     assert not too_small_for("translate", None)  # unknown size: no warning
+
+
+def test_the_download_takes_the_catalog_file_from_the_real_listing() -> None:
+    from parrotchat.core.hub.files import FileChoice, GgufSummary, RemoteFile, RepoListing
+    from parrotchat.core.models.catalog import choose_file
+
+    def listing(*names: tuple[str, str]) -> RepoListing:
+        choices = tuple(FileChoice((RemoteFile(n, 10**9, "a" * 64),), q) for n, q in names)
+        return RepoListing("acme/m-GGUF", "c" * 40, choices, (), GgufSummary(2 * 10**9))
+
+    plenty = MachineMemory(64 * GIB)
+    exact = listing(("m-Q8_0.gguf", "Q8_0"), ("m-Q4_K_M.gguf", "Q4_K_M"))
+    assert choose_file(exact, "m-Q4_K_M.gguf", "Q4_K_M", plenty).key == "m-Q4_K_M.gguf"
+    renamed = listing(("M.Q4_K_M.gguf", "Q4_K_M"), ("M.Q8_0.gguf", "Q8_0"))
+    assert choose_file(renamed, "m-Q4_K_M.gguf", "Q4_K_M", plenty).key == "M.Q4_K_M.gguf"
+    other = listing(("M.Q5_K_M.gguf", "Q5_K_M"))
+    assert choose_file(other, "m-Q4_K_M.gguf", "Q4_K_M", plenty).key == "M.Q5_K_M.gguf"
+    with pytest.raises(CatalogError, match="none that fits"):
+        choose_file(other, "m-Q4_K_M.gguf", "Q4_K_M", MachineMemory(1))

@@ -37,7 +37,8 @@ class SmallModelNote(QLabel):
             if template == "translate"
             else self.tr("This model (%1 parameters) is too small to summarise reliably: %2")
         )
-        link = f'<a href="{RECOMMENDED_LINK}">{self.tr("see the recommended models")}</a>'
+        words = self.tr("see the recommended models")
+        link = f'<a href="{RECOMMENDED_LINK}">{words}</a>'
         self.setText(text.replace("%1", size).replace("%2", link))
         self.setVisible(True)
 

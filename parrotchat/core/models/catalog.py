@@ -30,7 +30,7 @@ from parrotchat.core.hub.files import (
     check_repo_id,
     check_repo_path,
 )
-from parrotchat.core.models.memory_fit import FitAssessment, assess_fit
+from parrotchat.core.models.memory_fit import FitAssessment, MemoryEstimate, assess_fit
 from parrotchat.core.models.remote_fit import (
     DEFAULT_CONTEXT,
     PREFERRED_QUANTS,
@@ -302,11 +302,16 @@ def entry_fit(
     entry: CatalogEntry, memory: MachineMemory, n_ctx: int = DEFAULT_CONTEXT
 ) -> FitAssessment:
     """The preferred file's fit, estimated as for a hub file that is not downloaded yet."""
+    estimate = entry_estimate(entry, n_ctx)
+    return assess_fit(estimate, memory.ram_free, memory.vram_free, memory.gpu_offload)
+
+
+def entry_estimate(entry: CatalogEntry, n_ctx: int = DEFAULT_CONTEXT) -> MemoryEstimate:
+    """Memory the preferred file needs at `n_ctx` (at most the trained context)."""
     f = entry.preferred_file()
     choice = FileChoice((RemoteFile(f.file, f.size_bytes),), f.quant)
     gguf = GgufSummary(entry.parameters, entry.architecture, entry.context_length)
-    estimate = estimate_remote(choice, gguf, n_ctx)
-    return assess_fit(estimate, memory.ram_free, memory.vram_free, memory.gpu_offload)
+    return estimate_remote(choice, gguf, n_ctx)
 
 
 def as_dicts(

@@ -15,27 +15,25 @@ from parrotchat.core.errors import ParrotError
 from parrotchat.core.hub.config import HubError, HubOfflineError
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("HubMessages", text)
-
-
 def plain_hub_message(exc: ParrotError, endpoint: str | None = None) -> str:
     """One or two plain sentences for a failed hub call (safe on any thread)."""
     if isinstance(exc, HubOfflineError):
-        return _tr("ParrotChat is in offline mode, so the model hub is not contacted.")
+        return QCoreApplication.translate(
+            "HubMessages", "ParrotChat is in offline mode, so the model hub is not contacted."
+        )
     if isinstance(exc, HubError) and exc.network:
         where = urlsplit(endpoint).netloc if endpoint else ""
         text = (
-            _tr("Cannot reach the model hub at %1.").replace("%1", where)
+            QCoreApplication.translate("HubMessages", "Cannot reach the model hub at %1.")
             if where
-            else _tr("Cannot reach the model hub.")
+            else QCoreApplication.translate("HubMessages", "Cannot reach the model hub.")
+        ).replace("%1", where)
+        advice = QCoreApplication.translate(
+            "HubMessages",
+            "Check the network connection, or set your organisation's mirror under "
+            "Network in the Download tab.",
         )
-        return (
-            text
-            + " "
-            + _tr(
-                "Check the network connection, or set your organisation's mirror under "
-                "Network below."
-            )
-        )
-    return _tr("The model hub request failed: %1").replace("%1", str(exc))
+        return f"{text} {advice}"
+    return QCoreApplication.translate("HubMessages", "The model hub request failed: %1").replace(
+        "%1", str(exc)
+    )

@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
     from parrotchat.core.hub.files import FileChoice, RepoListing
     from parrotchat.core.models.catalog import Catalog, CatalogEntry
-    from parrotchat.core.models.memory_fit import FitAssessment
+    from parrotchat.core.models.memory_fit import FitAssessment, MemoryEstimate
 
 COLUMNS = 5
 _LANGUAGES_SHOWN = 4
@@ -50,7 +50,7 @@ class RecommendedTab(QWidget):
         self, tasks: HubTasks, config_dir: Path | None, parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
-        from parrotchat.core.models.catalog import entry_fit, load_catalog
+        from parrotchat.core.models.catalog import entry_estimate, entry_fit, load_catalog
         from parrotchat.core.models.remote_fit import MachineMemory
 
         self.tasks = tasks
@@ -61,6 +61,10 @@ class RecommendedTab(QWidget):
         self.fits: dict[str, FitAssessment] = {
             e.id: entry_fit(e, memory, n_ctx) for e in self.catalog.entries
         }
+        self.estimates: dict[str, MemoryEstimate] = {
+            e.id: entry_estimate(e, n_ctx) for e in self.catalog.entries
+        }
+        self.free = memory.ram_free + ((memory.vram_free or 0) if memory.gpu_offload else 0)
         self.shown: list[CatalogEntry] = []
         self._pending: str | None = None  # the repo id being listed for a download
 
@@ -205,6 +209,28 @@ class RecommendedTab(QWidget):
         self.table.resizeRowsToContents()
         self._selection_changed()
 
+    def _fit_reason(self, entry: CatalogEntry) -> str:
+        from parrotchat.core.models.info import human_bytes
+
+        fit = self.fits[entry.id].fit.value
+        if fit == "fits":
+            text = self.tr("Needs about %1 at %2 tokens of context; %3 free.")
+        elif fit == "partial_offload":
+            text = self.tr(
+                "Needs about %1 at %2 tokens of context; part runs from RAM, more slowly (%3 free)."
+            )
+        else:
+            text = self.tr(
+                "Needs about %1 at %2 tokens of context but only %3 is free: a smaller model "
+                "or a shorter context may fit."
+            )
+        estimate = self.estimates[entry.id]
+        return (
+            text.replace("%1", human_bytes(estimate.total_bytes))
+            .replace("%2", f"{estimate.n_ctx:,}")
+            .replace("%3", human_bytes(self.free))
+        )
+
     def _tooltip(self, entry: CatalogEntry) -> str:
         f = entry.preferred_file()
         return "\n".join(
@@ -212,7 +238,7 @@ class RecommendedTab(QWidget):
                 f"{entry.repo}/{f.file}",
                 ", ".join(entry.languages),
                 entry.license.name,
-                self.fits[entry.id].reason,
+                self._fit_reason(entry),
                 entry.text(entry.license.summary, self.language),
             ]
         )
@@ -256,7 +282,7 @@ class RecommendedTab(QWidget):
             .replace("%1", _esc(f.file))
             .replace("%2", f.quant)
             .replace("%3", _esc(entry.repo)),
-            _esc(self.fits[entry.id].reason),
+            _esc(self._fit_reason(entry)),
         ]
         if "sizes" not in entry.checked:
             lines.append(self.tr("Sizes are estimates: the hub's listing gives the exact one."))

@@ -200,3 +200,28 @@ def test_the_starter_says_it_is_too_small_to_translate_and_points_to_better_mode
     note.linkActivated.emit("parrotchat:recommended")
     dialog = window.models_dialog
     assert dialog is not None and dialog.tabs.currentWidget() is dialog.recommended
+
+
+def test_the_recommended_tab_in_korean(
+    make_window: WindowFactory, qtbot: QtBot, qapp: object
+) -> None:
+    from PySide6.QtCore import QCoreApplication, QLocale
+
+    from parrotchat.gui.i18n import install_translators
+
+    translators = install_translators(qapp, "ko")  # type: ignore[arg-type]
+    try:
+        session = make_window()
+        dialog = session.window.open_models()
+        tab = dialog.recommended
+        assert dialog.tabs.tabText(0) == "추천"
+        assert tab.korean.text() == "한국어" and "기본 모델" in tab.intro.text()
+        first = tab.shown[0]
+        assert tab.table.item(0, 0).text().endswith(first.good_at["ko"])
+        tab.table.selectRow(0)
+        assert "라이선스:" in tab.details.text()
+        _shot(dialog, "korean_recommended_tab.png")
+    finally:
+        for translator in translators:
+            QCoreApplication.removeTranslator(translator)
+        QLocale.setDefault(QLocale(QLocale.Language.English))

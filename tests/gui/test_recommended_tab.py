@@ -225,3 +225,34 @@ def test_the_recommended_tab_in_korean(
         for translator in translators:
             QCoreApplication.removeTranslator(translator)
         QLocale.setDefault(QLocale(QLocale.Language.English))
+
+
+def test_an_admins_own_entries_show_and_a_bad_one_is_named(
+    make_window: WindowFactory, qtbot: QtBot, tmp_path: Path
+) -> None:
+    import json
+
+    own = tmp_path / "app" / "config" / "catalog.json"
+    own.parent.mkdir(parents=True)
+    good = {
+        "id": "corp-model",
+        "name": "Corp Model 1B",
+        "repo": "corp/model-GGUF",
+        "architecture": "llama",
+        "parameters_b": 1.0,
+        "languages": ["ko"],
+        "good_at": "Approved for internal use",
+        "license": {
+            "name": "Internal",
+            "url": "https://intra.example/licence",
+            "commercial": "yes",
+            "summary": "Approved",
+        },
+        "files": [{"quant": "Q4_K_M", "file": "model-Q4_K_M.gguf", "size_gb": 0.7}],
+    }
+    own.write_text(json.dumps({"models": [good, {**good, "id": "bad", "files": []}]}))
+    session = make_window(data_dir=tmp_path / "app")
+    tab = session.window.open_models().recommended
+    assert any(e.id == "corp-model" for e in tab.shown)
+    assert tab.problems.isVisible()
+    assert f"{own}: entry 2 ('bad'): 'files' must be a non-empty list" in tab.problems.text()

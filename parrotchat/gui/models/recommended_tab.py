@@ -66,7 +66,7 @@ class RecommendedTab(QWidget):
         }
         self.free = memory.ram_free + ((memory.vram_free or 0) if memory.gpu_offload else 0)
         self.shown: list[CatalogEntry] = []
-        self._pending: str | None = None  # the repo id being listed for a download
+        self._pending: set[str] = set()  # repo ids being listed for a download
 
         self.intro = QLabel()
         self.intro.setWordWrap(True)
@@ -300,16 +300,16 @@ class RecommendedTab(QWidget):
             self.status.setText(self.tr("Hub features are unavailable. %1").replace("%1", reason))
             return
         f = entry.preferred_file()
-        self._pending = entry.repo
+        self._pending.add(entry.repo)
         self.download_button.setEnabled(False)
         self.status.setText(self.tr("Looking up %1 on the hub…").replace("%1", entry.repo))
         self.tasks.resolveRequested.emit(entry.repo, f.file, f.quant)
 
     @Slot(object, object)
     def _resolved(self, listing: RepoListing, choice: FileChoice) -> None:
-        if listing.repo_id != self._pending:
-            return
-        self._pending = None
+        if listing.repo_id not in self._pending:
+            return  # not asked for by this tab
+        self._pending.discard(listing.repo_id)
         self.tasks.download(listing, choice)
         self._selection_changed()
         self.status.setText(
@@ -321,9 +321,9 @@ class RecommendedTab(QWidget):
 
     @Slot(str, str)
     def _resolve_failed(self, repo_id: str, message: str) -> None:
-        if repo_id != self._pending:
+        if repo_id not in self._pending:
             return
-        self._pending = None
+        self._pending.discard(repo_id)
         self._selection_changed()
         self.status.setText(message)
 

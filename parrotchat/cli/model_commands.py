@@ -1,4 +1,5 @@
-"""`parrotchat models list|import|remove` (search|files|download: hub_commands.py)."""
+"""`parrotchat models list|import|remove|recommended` (search|files|download:
+hub_commands.py)."""
 
 from __future__ import annotations
 
@@ -49,6 +50,8 @@ def run_models(ctx: CliContext, args: argparse.Namespace) -> int:
         from parrotchat.cli.hub_commands import run_hub  # the network side, loaded on use
 
         return run_hub(ctx, args)
+    if args.models_command == "recommended":
+        return _recommended(ctx, bool(args.sub_json or args.json))
     library = ctx.library()
     if args.models_command == "list":
         models = library.scan()
@@ -69,4 +72,38 @@ def run_models(ctx: CliContext, args: argparse.Namespace) -> int:
         return 0
     freed = library.remove(args.name)
     print(f"Removed {show_path(Path(args.name))}; {freed / 1e6:.1f} MB freed")
+    return 0
+
+
+_COMMERCIAL = {
+    "yes": "commercial use",
+    "conditions": "commercial use, conditions",
+    "no": "no commercial use",
+}
+_FIT = {"fits": "fits", "partial_offload": "partly on GPU", "too_large": "too large"}
+
+
+def _recommended(ctx: CliContext, as_json: bool) -> int:
+    from parrotchat.core.models.catalog import as_dicts, load_catalog
+    from parrotchat.core.models.remote_fit import MachineMemory
+
+    catalog = load_catalog(ctx.paths.config_dir)
+    records = as_dicts(catalog.entries, MachineMemory.measure(), ctx.settings.context_length)
+    if as_json:
+        print(_json(records))
+    else:
+        for r in records:
+            preferred = next(f for f in r["files"] if f["path"] == r["preferred_file"])
+            size = preferred["size_bytes"] / 1e9
+            approx = "~" if preferred["size_approximate"] else " "
+            print(
+                f"{r['name']:<38} {r['architecture']:<8} {preferred['quantization']:<7} "
+                f"{approx}{size:5.2f} GB  {_FIT[r['fit']]:<13} {','.join(r['languages'][:6]):<18} "
+                f"{r['license']['name']} ({_COMMERCIAL[r['license']['commercial_use']]})"
+            )
+            print(f"    {r['repo_id']}/{r['preferred_file']}")
+        if records:
+            print("~ approximate size: see docs/model-catalog.md", file=sys.stderr)
+    for problem in catalog.problems:
+        print(f"parrotchat: warning: {problem}", file=sys.stderr)
     return 0

@@ -125,6 +125,14 @@ def build_parser() -> argparse.ArgumentParser:
     mi.add_argument("--reference", action="store_true", help="use the file where it is, no copy")
     mr = models_sub.add_parser("remove", help="remove a model from the library")
     mr.add_argument("name")
+    mc = models_sub.add_parser(
+        "recommended",
+        help="the recommended models (no network): licence, languages, fit for this machine",
+        description="The curated catalog of recommended GGUF models, with the admin's own "
+        "entries from catalog.json in the config folder (see docs/model-catalog.md). "
+        "Download one with `parrotchat models download REPO_ID --file PATH`.",
+    )
+    mc.add_argument("--json", action="store_true", dest="sub_json")
     _add_hub_commands(models_sub)
     return p
 

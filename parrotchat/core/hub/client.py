@@ -373,7 +373,8 @@ def _hub_error(subject: str, exc: Exception, config: HubConfig, url: str | None 
         return HubError(f"{subject}: huggingface_hub is in offline mode (HF_HUB_OFFLINE)")
     if isinstance(exc, httpx2.HTTPError):
         reason = _network_reason(exc, url or endpoint, config.proxy)
-        return HubError(f"{subject}: {reason}", transient=True)
+        unreachable = isinstance(exc, (httpx2.ConnectError, httpx2.TimeoutException))
+        return HubError(f"{subject}: {reason}", transient=True, network=unreachable)
     if isinstance(exc, (ValueError, KeyError, TypeError, AttributeError)):  # a malformed answer
         return HubError(f"{subject}: unexpected answer from {endpoint} ({exc!r})")
     raise exc

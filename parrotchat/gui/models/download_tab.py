@@ -88,6 +88,22 @@ class DownloadTab(QWidget):
         browse = QHBoxLayout()
         browse.addWidget(self.results, 2)
         browse.addWidget(self.files, 3)
+        self.browse_hint = QLabel(
+            self.tr(
+                "Search the model hub by name (for example qwen, exaone or gemma), choose a "
+                "repository on the left, then a file on the right: the one marked "
+                "(recommended) fits this computer. Not sure what to pick? The Recommended tab "
+                "lists models chosen for this computer."
+            )
+        )
+        self.browse_hint.setWordWrap(True)
+        self.downloads_hint = QLabel(
+            self.tr(
+                "Nothing is downloading. Downloads appear here; they can be paused, and they "
+                "resume where they stopped, even after ParrotChat is closed."
+            )
+        )
+        self.downloads_hint.setWordWrap(True)
 
         self.downloads = QTableWidget(0, 3)
         self.downloads.setHorizontalHeaderLabels(
@@ -107,14 +123,17 @@ class DownloadTab(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.offline_label)
         layout.addLayout(search_row)
+        layout.addWidget(self.browse_hint)
         layout.addLayout(browse, 3)
         layout.addLayout(controls)
         layout.addWidget(self.status)
+        layout.addWidget(self.downloads_hint)
         layout.addWidget(self.downloads, 2)
         layout.addWidget(self.network)
         self._connect_signals()
         self._show_pending()
         self.update_offline()
+        self._update_hints()
 
     @staticmethod
     def _table_look(table: QTableWidget) -> None:
@@ -132,6 +151,7 @@ class DownloadTab(QWidget):
         self.results.currentItemChanged.connect(self._repo_chosen)
         self.files.itemSelectionChanged.connect(self._file_chosen)
         self.download_button.clicked.connect(self.download_selected)
+        self.downloads.itemSelectionChanged.connect(self._update_controls)
         self.pause_button.clicked.connect(self._pause)
         self.resume_button.clicked.connect(self._resume)
         self.cancel_button.clicked.connect(self._cancel)
@@ -152,10 +172,11 @@ class DownloadTab(QWidget):
             self.offline_label.setText(
                 self.tr("Hub features are unavailable. %1").replace("%1", reason)
             )
-        for widget in (self.query, self.sort, self.search_button, self.resume_button):
+        for widget in (self.query, self.sort, self.search_button):
             widget.setEnabled(reason is None)
         if reason is not None:
             self.download_button.setEnabled(False)
+        self._update_controls()
         return reason is not None
 
     @Slot()
@@ -183,6 +204,7 @@ class DownloadTab(QWidget):
             item = QListWidgetItem(f"{repo.repo_id}\n{counts}")
             item.setData(Qt.ItemDataRole.UserRole, repo.repo_id)
             self.results.addItem(item)
+        self._update_hints()
         self.status.setText(
             self.tr("Repositories found: %1").replace("%1", str(len(found)))
             if found
@@ -271,6 +293,7 @@ class DownloadTab(QWidget):
         bar.setRange(0, 1000)
         self.downloads.setCellWidget(index, 1, bar)
         self.downloads.setItem(index, 2, QTableWidgetItem())
+        self._update_hints()
         return row
 
     def _show_row(self, row: _Row, text: str, done: int, total: int) -> None:
@@ -312,6 +335,7 @@ class DownloadTab(QWidget):
                 "cancelled": self.tr("Cancelled"),
             }.get(event.kind, event.kind)
         self._show_row(row, text, done, total)
+        self._update_controls()
         if event.kind == "done" and task.model is not None:
             self.modelDownloaded.emit(task.model)
 
@@ -346,4 +370,27 @@ class DownloadTab(QWidget):
             self.tasks.queue.cancel(row.task_id)
         elif row.state == "paused":
             self.tasks.downloader.discard(row.request)
+            row.state = "cancelled"
             self._show_row(row, self.tr("Cancelled"), 0, 1)
+            self._update_controls()
+
+    # --- guidance and controls ---------------------------------------------------------------
+
+    def _update_hints(self) -> None:
+        self.browse_hint.setVisible(self.results.count() == 0)
+        self.downloads_hint.setVisible(not self.rows)
+        self._update_controls()
+
+    def show_downloads_hint(self) -> None:
+        """After a download was queued elsewhere (the Recommended tab)."""
+        self._update_hints()
+
+    @Slot()
+    def _update_controls(self) -> None:
+        """Pause, Resume and Cancel only where they would do something."""
+        row = self._selected_row()
+        state = row.state if row is not None else None
+        online = self.tasks.offline_reason() is None
+        self.pause_button.setEnabled(state in ("queued", "running"))
+        self.resume_button.setEnabled(online and state in ("paused", "failed"))
+        self.cancel_button.setEnabled(state in ("queued", "running", "paused", "failed"))

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from parrotchat.core.errors import ParrotError
+from parrotchat.gui.models.hub_messages import plain_hub_message
 
 if TYPE_CHECKING:
     from parrotchat.core.hub.client import HubClient
@@ -30,12 +31,16 @@ class HubWorker(QObject):
     Signals:
         searched(list): RepoSummary list, best first.
         listed(object, list): the RepoListing and its ChoiceFit list.
-        failed(str): one line naming what failed and why.
+        failed(str): one line naming what failed and why, in the user's language.
+        resolved(object, object): a catalog entry's RepoListing and the FileChoice to get.
+        resolveFailed(str, str): the repository id, and why its file cannot be had.
     """
 
     searched = Signal(list)
     listed = Signal(object, list)
     failed = Signal(str)
+    resolved = Signal(object, object)
+    resolveFailed = Signal(str, str)
 
     def __init__(self, hub: HubClient, context_length: int) -> None:
         super().__init__()
@@ -47,7 +52,7 @@ class HubWorker(QObject):
         try:
             found = self.hub.search(text, sort=sort, limit=30)  # type: ignore[arg-type]
         except ParrotError as exc:
-            self.failed.emit(str(exc))
+            self.failed.emit(plain_hub_message(exc, self.hub.config.endpoint))
         else:
             self.searched.emit(found)
 
@@ -59,9 +64,23 @@ class HubWorker(QObject):
             listing = self.hub.list_files(repo_id)
             fits = assess_listing(listing, MachineMemory.measure(), self.context_length)
         except ParrotError as exc:
-            self.failed.emit(str(exc))
+            self.failed.emit(plain_hub_message(exc, self.hub.config.endpoint))
         else:
             self.listed.emit(listing, fits)
+
+    @Slot(str, str, str)
+    def resolve(self, repo_id: str, path: str, quant: str) -> None:
+        """A catalog entry's file as the hub lists it now (see catalog.choose_file)."""
+        from parrotchat.core.models.catalog import choose_file
+        from parrotchat.core.models.remote_fit import MachineMemory
+
+        try:
+            listing = self.hub.list_files(repo_id)
+            choice = choose_file(listing, path, quant, MachineMemory.measure(), self.context_length)
+        except ParrotError as exc:
+            self.resolveFailed.emit(repo_id, plain_hub_message(exc, self.hub.config.endpoint))
+        else:
+            self.resolved.emit(listing, choice)
 
 
 class HubTasks(QObject):
@@ -69,11 +88,13 @@ class HubTasks(QObject):
 
     Signals:
         searchRequested(str, str) / listRequested(str): queue work on the worker.
+        resolveRequested(str, str, str): a catalog entry's repository, file and quantization.
         downloadEvent(object): a DownloadEvent (emitted on a queue thread, delivered queued).
     """
 
     searchRequested = Signal(str, str)
     listRequested = Signal(str)
+    resolveRequested = Signal(str, str, str)
     downloadEvent = Signal(object)
 
     def __init__(
@@ -98,6 +119,7 @@ class HubTasks(QObject):
         self.worker.moveToThread(self.worker_thread)
         self.searchRequested.connect(self.worker.search)
         self.listRequested.connect(self.worker.list_files)
+        self.resolveRequested.connect(self.worker.resolve)
         self.worker_thread.start()
 
     def config(self) -> HubConfig:

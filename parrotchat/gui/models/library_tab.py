@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QUrl, Signal, Slot
+from PySide6.QtCore import Qt, QUrl, Signal, Slot
 from PySide6.QtGui import QDesktopServices, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -110,13 +110,16 @@ class LibraryTab(QWidget):
         buttons.addWidget(self.bench_button)
         self.progress = QProgressBar()
         self.progress.setVisible(False)
-        self.message = QLabel(self.tr("Drop .gguf files here to import them."))
+        self.drop_hint = QLabel(self.tr("Drop .gguf files here to import them."))
+        self.drop_hint.setWordWrap(True)
+        self.message = QLabel()  # what the last import or removal did; cleared on reopening
         self.message.setWordWrap(True)
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.table, 1)
         layout.addLayout(buttons)
         layout.addWidget(self.progress)
+        layout.addWidget(self.drop_hint)
         layout.addWidget(self.message)
         layout.addWidget(self.bench_result)
         self._connect_signals()
@@ -141,6 +144,15 @@ class LibraryTab(QWidget):
         worker.removed.connect(self._removed)
         worker.failed.connect(self._failed)
 
+    def clear_message(self) -> None:
+        """On reopening the window: the last import's result is history."""
+        if not self.tasks_busy:
+            self.message.clear()
+
+    @property
+    def tasks_busy(self) -> bool:
+        return not self.import_button.isEnabled()
+
     def stop(self) -> None:
         self.tasks.stop()
         if self.bench is not None:
@@ -154,7 +166,8 @@ class LibraryTab(QWidget):
 
         chosen = self.selected() or self.models.current
         self.shown = list(models)
-        self.table.setRowCount(len(models))
+        unusable = list(self.models.unusable)
+        self.table.setRowCount(len(models) + len(unusable))
         sources = {
             "starter": self.tr("starter"),
             "library": self.tr("library"),
@@ -182,7 +195,21 @@ class LibraryTab(QWidget):
                 self.table.setItem(row, column, item)
             if chosen is not None and model.path == chosen.path:
                 self.table.selectRow(row)
+        for row, (path, reason) in enumerate(unusable, start=len(models)):
+            self._show_unusable(row, path, reason)
         self._selection_changed()
+
+    def _show_unusable(self, row: int, path: Path, reason: str) -> None:
+        """A file in the models folder that cannot be used: greyed, not selectable, and
+        why (the first words here, the whole reason in the tooltip)."""
+        why = reason.removeprefix(f"{path}: ").removeprefix(f"{path.name}: ")
+        short = why.split(":")[0].split(";")[0]
+        cells = [path.name, self.tr("cannot be used: %1").replace("%1", short)]
+        for column in range(COLUMNS):
+            item = QTableWidgetItem(cells[column] if column < len(cells) else "")
+            item.setFlags(Qt.ItemFlag.NoItemFlags)  # greyed and out of the selection
+            item.setToolTip(reason)
+            self.table.setItem(row, column, item)
 
     def _fit_text(self, model: ModelInfo) -> str:
         from parrotchat.core.models.memory_fit import Fit

@@ -178,6 +178,7 @@ def test_unknown_repository_and_dead_server(server: HubServer) -> None:
     with pytest.raises(HubError, match=f"cannot connect to 127.0.0.1:{port}") as info:
         gone.search("x")
     assert info.value.transient
+    assert info.value.network, "the window says 'cannot reach the hub' in words for this"
 
 
 # --- endpoint, token, proxy, offline ---------------------------------------------------

@@ -10,7 +10,11 @@ from parrotchat import __version__
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="parrotchat",
-        description="Chat with local language models (GGUF) on your own machine.",
+        description="Chat with local language models (GGUF) on your own machine. "
+        "Plain `parrotchat`, with no COMMAND, opens the chat window.",
+        epilog="The options above go before or after the COMMAND: `parrotchat --offline "
+        "models search qwen` and `parrotchat models search qwen --offline` are the same. "
+        "`parrotchat COMMAND --help` tells more about each command.",
     )
     p.add_argument("--version", action="version", version=f"ParrotChat {__version__}")
     p.add_argument(
@@ -27,7 +31,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="model hub address, e.g. an internal mirror (overrides HF_ENDPOINT and settings)",
     )
     p.add_argument("--offline", action="store_true", help="no network: hub commands refuse to run")
-    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    sub = p.add_subparsers(
+        dest="command", metavar="COMMAND", title="commands (none: open the window)"
+    )
 
     ask = sub.add_parser("ask", help="send one message and stream the reply to stdout")
     ask.add_argument("text", help="the message ('-' reads standard input)")
@@ -126,7 +132,43 @@ def build_parser() -> argparse.ArgumentParser:
     mr = models_sub.add_parser("remove", help="remove a model from the library")
     mr.add_argument("name")
     _add_hub_commands(models_sub)
+    _accept_global_options(p, sub)
     return p
+
+
+# Options that mean the same to every command, so that people may type them where
+# habit puts them: `parrotchat ask --offline …` as well as `parrotchat --offline ask …`.
+GLOBAL_OPTIONS = ("--data-dir", "--model", "--json", "--endpoint", "--offline")
+
+
+def _accept_global_options(
+    top: argparse.ArgumentParser, sub: argparse._SubParsersAction[argparse.ArgumentParser]
+) -> None:
+    """Add the global options to every command and action that has none of its own
+    by that name (`ask --model` and `models search --endpoint` keep theirs).
+
+    Their default is SUPPRESS: a command that does not repeat an option leaves the
+    value given before it (or the top-level default) alone.
+    """
+    actions = {option: top._option_string_actions[option] for option in GLOBAL_OPTIONS}
+    pending = list(sub.choices.values())
+    while pending:
+        parser = pending.pop()
+        group = parser.add_argument_group("global options (also before the command)")
+        for option in GLOBAL_OPTIONS:
+            if option in parser._option_string_actions:
+                continue
+            action = actions[option]
+            kwargs: dict[str, object] = {"dest": action.dest, "default": argparse.SUPPRESS}
+            kwargs["help"] = action.help
+            if action.nargs == 0:
+                kwargs["action"] = "store_true"
+            else:
+                kwargs["metavar"] = action.metavar
+            group.add_argument(option, **kwargs)  # type: ignore[arg-type]
+        for nested in parser._actions:
+            if isinstance(nested, argparse._SubParsersAction):
+                pending.extend(nested.choices.values())
 
 
 def _add_hub_commands(models_sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

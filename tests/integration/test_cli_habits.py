@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from parrotchat.core.chats.store import ChatStore
@@ -59,3 +60,21 @@ def test_help_says_that_plain_parrotchat_opens_the_window(tmp_path: Path) -> Non
     assert "before or after the COMMAND" in text
     sub = " ".join(parrot("chats", "list", "--help").stdout.split())
     assert "--offline" in sub and "--data-dir DIR" in sub
+
+
+def test_chats_list_shows_local_time_and_json_gives_iso_8601(tmp_path: Path) -> None:
+    with ChatStore(tmp_path / "data" / "chats.sqlite3") as store:
+        chat = store.create_chat("Seoul time")
+        store.add_message(chat, "user", "What time is it?")
+    (listed,) = json.loads(parrot("--data-dir", str(tmp_path), "chats", "list", "--json").stdout)
+    for key in ("created_at", "updated_at"):
+        parsed = datetime.fromisoformat(listed[key].replace("Z", "+00:00"))
+        assert parsed.utcoffset() == timedelta(0), listed[key]
+    updated = datetime.fromisoformat(listed["updated_at"].replace("Z", "+00:00"))
+
+    # Korea has no daylight saving time: UTC+9 all year, a clear test of "local".
+    plain = parrot("--data-dir", str(tmp_path), "chats", "list", env={"TZ": "Asia/Seoul"})
+    assert plain.returncode == 0, plain.stderr
+    seoul = (updated + timedelta(hours=9)).strftime("%Y-%m-%d %H:%M")
+    assert seoul in plain.stdout and "Seoul time" in plain.stdout, plain.stdout
+    assert "T" not in plain.stdout.split("Seoul time")[0], "no raw ISO timestamp for people"

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import json
 import os
+import pty
+import re
 import subprocess
 import sys
+import threading
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -78,3 +81,53 @@ def test_chats_list_shows_local_time_and_json_gives_iso_8601(tmp_path: Path) -> 
     seoul = (updated + timedelta(hours=9)).strftime("%Y-%m-%d %H:%M")
     assert seoul in plain.stdout and "Seoul time" in plain.stdout, plain.stdout
     assert "T" not in plain.stdout.split("Seoul time")[0], "no raw ISO timestamp for people"
+
+
+def run_with_terminal_stderr(*args: str, timeout: float = 180) -> tuple[int, str, str]:
+    """Run parrotchat with stderr on a pseudo-terminal (a person watching) and stdout
+    on a pipe (what a script keeps). Returns (exit code, stdout, what the terminal got)."""
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "parrotchat", *args],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=slave,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+    )
+    os.close(slave)
+    seen = bytearray()
+    reader = threading.Thread(target=_drain, args=(master, seen), daemon=True)
+    reader.start()
+    try:
+        out, _ = proc.communicate(timeout=timeout)
+    finally:
+        proc.kill()
+    reader.join(10)
+    os.close(master)
+    return proc.returncode, out.decode("utf-8"), seen.decode("utf-8", "replace")
+
+
+def _drain(fd: int, into: bytearray) -> None:
+    while True:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:  # EIO: every writer closed the terminal
+            return
+        if not chunk:
+            return
+        into.extend(chunk)
+
+
+def test_ask_shows_loading_progress_on_a_terminal_only(tmp_path: Path, starter_model: Path) -> None:
+    ask = ("--data-dir", str(tmp_path), "ask", "Say hi.", "--max-tokens", "8")
+    code, out, terminal = run_with_terminal_stderr(*ask)
+    assert code == 0, terminal
+    assert re.search(r"\rLoading [^\r]+… \d+ %", terminal), repr(terminal)
+    # The note is wiped (spaces over it) before the reply and the stats line.
+    assert re.search(r"100 %\r +\r\[chat 1, ", terminal), repr(terminal)
+    assert out.strip() and "Loading" not in out, "the reply on stdout carries no progress"
+
+    # A pipe (a script) gets the reply and the stats line, nothing else.
+    piped = parrot(*ask)
+    assert piped.returncode == 0, piped.stderr
+    assert "Loading" not in piped.stderr and "%" not in piped.stderr, piped.stderr

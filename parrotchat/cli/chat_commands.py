@@ -30,14 +30,14 @@ def run_ask(ctx: CliContext, args: argparse.Namespace) -> int:
     model = None if args.server else ctx.model(args.ask_model or args.model)
     # A person at a terminal sees the model load; a pipe, a file or --json get nothing.
     progress = ProgressLine(sys.stderr, enabled=not args.json)
-    session = _session(ctx, args, model, progress.update)  # checks the arguments only
+    session = open_session(ctx, args, model, progress.update)  # checks the arguments only
     store = ctx.store()
     service = ChatService(store, ctx.settings)
     try:
         # A continued chat keeps its own settings; what this command's options say
         # goes over them for this message, and a new chat keeps it as its own.
         chat = store.get_chat_tail(args.chat, 0) if args.chat is not None else None
-        user_text, chat_settings = _message_and_settings(ctx, args, text, service.settings_of(chat))
+        user_text, chat_settings = message_and_settings(ctx, args, text, service.settings_of(chat))
         if chat is not None:
             chat_id = chat.id
         else:
@@ -58,7 +58,7 @@ def run_ask(ctx: CliContext, args: argparse.Namespace) -> int:
                 on_text=_print_piece,
             )
         sys.stdout.write("\n")
-        _report_stats(chat_id, result.stats)
+        report_stats(chat_id, result.stats)
     finally:
         progress.clear()  # a load that failed: its error line starts clean
         store.close()
@@ -71,7 +71,7 @@ def loading_label(model: ModelInfo | None, server: str | None) -> str:
     return f"Loading {model.name}…"
 
 
-def _message_and_settings(
+def message_and_settings(
     ctx: CliContext, args: argparse.Namespace, text: str, chat_settings: ChatSettings
 ) -> tuple[str, ChatSettings]:
     """The message to send and the settings to send it with: the chat's own, then a
@@ -97,7 +97,7 @@ def _message_and_settings(
     )
 
 
-def _session(
+def open_session(
     ctx: CliContext,
     args: argparse.Namespace,
     model: ModelInfo | None,
@@ -123,7 +123,7 @@ def _print_piece(text: str) -> None:
     sys.stdout.flush()
 
 
-def _report_stats(chat_id: int, stats: dict[str, Any]) -> None:
+def report_stats(chat_id: int, stats: dict[str, Any]) -> None:
     parts = [f"chat {chat_id}"]
     if stats.get("reply_tokens") is not None:
         parts.append(f"{stats.get('reply_tokens', 0)} tokens")

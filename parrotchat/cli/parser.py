@@ -40,25 +40,19 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--chat", type=int, metavar="ID", help="continue this chat (default: new)")
     ask.add_argument("--template", metavar="NAME", help="translate, summarize or your own template")
     ask.add_argument("--language", metavar="LANG", help="target language for translate (ko, en…)")
-    ask.add_argument(
-        "--model",
-        dest="ask_model",
-        metavar="PATH",
-        help="model file or name (with --server: its id)",
+    _add_turn_options(ask)
+
+    chat = sub.add_parser(
+        "chat",
+        help="talk with a model in this terminal, turn after turn (saved as a chat)",
+        description="An interactive conversation in the terminal, saved as a chat like the "
+        "window's. Type a message and press Enter. Ctrl-C stops a reply and keeps what was "
+        "written; Ctrl-D or /exit leaves. With standard input from a pipe or file, each "
+        "line is one message.",
     )
-    ask.add_argument(
-        "--server", metavar="NAME_OR_URL", help="ask a saved server, or an OpenAI-compatible URL"
-    )
-    ask.add_argument(
-        "--api-key-env", metavar="VAR", help="with --server: the environment variable with its key"
-    )
-    ask.add_argument("--temperature", type=float, metavar="T")
-    ask.add_argument("--max-tokens", type=int, metavar="N")
-    ask.add_argument("--context", type=int, metavar="N", help="context length in tokens")
-    ask.add_argument("--seed", type=int, metavar="N")
-    ask.add_argument("--system", metavar="TEXT", help="system prompt for this chat")
-    ask.add_argument("--chat-format", metavar="NAME", help="for models without a chat template")
-    ask.add_argument("--overflow", choices=["drop_oldest", "stop"], help="when the chat is full")
+    chat.add_argument("--chat", type=int, metavar="ID", help="continue this chat (default: new)")
+    chat.set_defaults(template=None, language=None)
+    _add_turn_options(chat)
 
     bench = sub.add_parser("bench", help="measure this machine's speed with a model")
     bench.add_argument("--model", dest="bench_model", metavar="PATH", help="model file or name")
@@ -169,6 +163,29 @@ def _accept_global_options(
         for nested in parser._actions:
             if isinstance(nested, argparse._SubParsersAction):
                 pending.extend(nested.choices.values())
+
+
+def _add_turn_options(parser: argparse.ArgumentParser) -> None:
+    """What `ask` and `chat` share: the model to talk to and the chat's settings."""
+    parser.add_argument(
+        "--model",
+        dest="ask_model",
+        metavar="PATH",
+        help="model file or name (with --server: its id)",
+    )
+    parser.add_argument(
+        "--server", metavar="NAME_OR_URL", help="ask a saved server, or an OpenAI-compatible URL"
+    )
+    parser.add_argument(
+        "--api-key-env", metavar="VAR", help="with --server: the environment variable with its key"
+    )
+    parser.add_argument("--temperature", type=float, metavar="T")
+    parser.add_argument("--max-tokens", type=int, metavar="N")
+    parser.add_argument("--context", type=int, metavar="N", help="context length in tokens")
+    parser.add_argument("--seed", type=int, metavar="N")
+    parser.add_argument("--system", metavar="TEXT", help="system prompt for this chat")
+    parser.add_argument("--chat-format", metavar="NAME", help="for models without a chat template")
+    parser.add_argument("--overflow", choices=["drop_oldest", "stop"], help="when the chat is full")
 
 
 def _add_hub_commands(models_sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -7,9 +7,11 @@ import json
 import os
 import pty
 import re
+import signal
 import subprocess
 import sys
 import threading
+import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -131,3 +133,86 @@ def test_ask_shows_loading_progress_on_a_terminal_only(tmp_path: Path, starter_m
     piped = parrot(*ask)
     assert piped.returncode == 0, piped.stderr
     assert "Loading" not in piped.stderr and "%" not in piped.stderr, piped.stderr
+
+
+def test_chat_from_a_pipe_is_a_saved_multi_turn_chat(tmp_path: Path, starter_model: Path) -> None:
+    home = ("--data-dir", str(tmp_path))
+    lines = "What is a parrot? One sentence.\n\nAnd a crow?\n/exit\nnever sent\n"
+    result = parrot(*home, "chat", "--temperature", "0", "--max-tokens", "24", stdin=lines)
+    assert result.returncode == 0, result.stderr
+    assert "> " not in result.stdout, "no prompt when nobody types"
+    (listed,) = json.loads(parrot(*home, "chats", "list", "--json").stdout)
+    assert listed["title"] == "What is a parrot? One sentence."
+    assert f"[chat {listed['id']} saved]" in result.stderr
+    shown = json.loads(parrot(*home, "chats", "show", str(listed["id"]), "--json").stdout)
+    messages = shown["messages"]
+    assert [m["role"] for m in messages] == ["user", "assistant", "user", "assistant"]
+    assert messages[2]["content"] == "And a crow?"
+    assert "never sent" not in json.dumps(shown), "/exit ends the conversation"
+    replies = [m["content"].strip() for m in messages[1::2]]
+    assert all(replies) and all(r in result.stdout for r in replies)
+    assert messages[1]["sampling"]["temperature"] == 0  # the options went with every turn
+
+    # The end of the input (Ctrl-D) leaves too; --chat goes on with the same chat.
+    again = parrot(*home, "chat", "--chat", str(listed["id"]), stdin="Which is bigger?")
+    assert again.returncode == 0, again.stderr
+    shown = json.loads(parrot(*home, "chats", "show", str(listed["id"]), "--json").stdout)
+    assert [m["content"] for m in shown["messages"]][4] == "Which is bigger?"
+    assert len(shown["messages"]) == 6 and shown["messages"][5]["content"].strip()
+
+
+def test_ctrl_c_in_a_terminal_chat_stops_the_reply_and_keeps_the_chat(
+    tmp_path: Path, starter_model: Path
+) -> None:
+    """A person at a terminal: the prompt, a long reply stopped with Ctrl-C (SIGINT to
+    the terminal's process group, as the terminal sends it), then another turn."""
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "parrotchat", "--data-dir", str(tmp_path), "chat",
+         "--max-tokens", "120", "--temperature", "0.7"],
+        stdin=slave, stdout=slave, stderr=slave, start_new_session=True,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8", "TERM": "dumb"},
+    )  # fmt: skip
+    os.close(slave)
+    seen = bytearray()
+    reader = threading.Thread(target=_drain, args=(master, seen), daemon=True)
+    reader.start()
+
+    def wait_for(pattern: str, start: int = 0, timeout: float = 120) -> int:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = re.search(pattern, seen[start:].decode("utf-8", "replace"))
+            if found:
+                return start + len(seen[start:].decode("utf-8", "replace")[: found.end()].encode())
+            if proc.poll() is not None:
+                break
+            time.sleep(0.1)
+        raise AssertionError(f"no {pattern!r} in {seen.decode('utf-8', 'replace')!r}")
+
+    try:
+        at = wait_for(r"Ctrl-D or /exit leaves\.\s*\r?\n> ")
+        os.write(master, b"Write a long story about a parrot and a crow.\n")
+        at = wait_for(r"crow\.\r?\n", at)  # the terminal's echo of the line typed
+        at = wait_for(r"\w+ \w+ \w+ \w+ \w+", at)  # the reply has begun
+        os.killpg(proc.pid, signal.SIGINT)
+        at = wait_for(r"stop: cancelled\]\s*\r?\n> ", at)  # told, and back at the prompt
+        os.write(master, b"Thanks!\n")
+        at = wait_for(r"Thanks!\r?\n", at)
+        at = wait_for(r"\n> ", at)
+        os.write(master, b"/exit\n")
+        assert proc.wait(timeout=60) == 0, seen.decode("utf-8", "replace")
+    finally:
+        proc.kill()
+        reader.join(10)
+        os.close(master)
+    (listed,) = json.loads(parrot("--data-dir", str(tmp_path), "chats", "list", "--json").stdout)
+    shown = json.loads(
+        parrot("--data-dir", str(tmp_path), "chats", "show", str(listed["id"]), "--json").stdout
+    )
+    messages = shown["messages"]
+    assert [m["role"] for m in messages] == ["user", "assistant", "user", "assistant"]
+    stopped = messages[1]
+    assert stopped["content"].strip(), "what was written before Ctrl-C is kept"
+    assert stopped["stats"]["stop_reason"] == "cancelled" and stopped["status"] == "complete"
+    assert stopped["stats"].get("reply_tokens", 0) < 120
+    assert messages[2]["content"] == "Thanks!" and messages[3]["content"].strip()

@@ -41,7 +41,7 @@ def run_ask(ctx: CliContext, args: argparse.Namespace) -> int:
         if chat is not None:
             chat_id = chat.id
         else:
-            model_name = model.name if model else args.ask_model or args.server
+            model_name = model.display_name if model else args.ask_model or args.server
             chat_id = service.create_chat(text, model_name, chat_settings)
         service.add_user_message(chat_id, user_text)
         progress.show(loading_label(model, args.server))
@@ -68,7 +68,7 @@ def run_ask(ctx: CliContext, args: argparse.Namespace) -> int:
 def loading_label(model: ModelInfo | None, server: str | None) -> str:
     if model is None:
         return f"Connecting to {server}…"
-    return f"Loading {model.name}…"
+    return f"Loading {model.display_name}…"
 
 
 def message_and_settings(

@@ -100,4 +100,4 @@ def load_local_model(
         raise ModelFileError(f"Model {model.path.name} is too large for this machine: {fit.reason}")
     started = time.perf_counter()
     loaded = load_model(engine, request, on_progress)
-    return LoadedSession(engine, model.name, loaded, time.perf_counter() - started, model)
+    return LoadedSession(engine, model.display_name, loaded, time.perf_counter() - started, model)

@@ -124,7 +124,7 @@ def test_ask_shows_loading_progress_on_a_terminal_only(tmp_path: Path, starter_m
     ask = ("--data-dir", str(tmp_path), "ask", "Say hi.", "--max-tokens", "8")
     code, out, terminal = run_with_terminal_stderr(*ask)
     assert code == 0, terminal
-    assert re.search(r"\rLoading [^\r]+… \d+ %", terminal), repr(terminal)
+    assert re.search(r"\rLoading SmolLM2-135M-Instruct… \d+ %", terminal), repr(terminal)
     # The note is wiped (spaces over it) before the reply and the stats line.
     assert re.search(r"100 %\r +\r\[chat 1, ", terminal), repr(terminal)
     assert out.strip() and "Loading" not in out, "the reply on stdout carries no progress"
@@ -216,3 +216,16 @@ def test_ctrl_c_in_a_terminal_chat_stops_the_reply_and_keeps_the_chat(
     assert stopped["stats"]["stop_reason"] == "cancelled" and stopped["status"] == "complete"
     assert stopped["stats"].get("reply_tokens", 0) < 120
     assert messages[2]["content"] == "Thanks!" and messages[3]["content"].strip()
+
+
+def test_the_starter_model_is_shown_and_suggested_by_its_clean_name(
+    tmp_path: Path, starter_model: Path
+) -> None:
+    home = ("--data-dir", str(tmp_path))
+    listed = parrot(*home, "models", "list")
+    assert listed.returncode == 0 and "SmolLM2-135M-Instruct " in listed.stdout, listed.stdout
+    assert "Smollm2 135M 8k" not in listed.stdout
+    (starter,) = json.loads(parrot(*home, "models", "list", "--json").stdout)
+    assert starter["display_name"] == "SmolLM2-135M-Instruct"
+    wrong = parrot(*home, "ask", "hi", "--model", "smollm3")
+    assert wrong.returncode == 1 and "did you mean: SmolLM2-135M-Instruct?" in wrong.stderr

@@ -67,6 +67,11 @@ class ShortcutsDialog(QDialog):
         layout.addWidget(self.table)
         layout.addWidget(buttons)
         # Tall enough to show every row without scrolling on a usual screen.
-        height = self.table.verticalHeader().length() + self.table.horizontalHeader().height()
-        self.table.setMinimumHeight(min(height + 4, 520))
+        self.table.resizeRowsToContents()
+        height = (
+            self.table.verticalHeader().length()
+            + self.table.horizontalHeader().sizeHint().height()
+            + 2 * self.table.frameWidth()
+        )
+        self.table.setMinimumHeight(min(height, 560))
         self.resize(max(self.sizeHint().width(), 440), self.sizeHint().height())

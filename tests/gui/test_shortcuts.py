@@ -8,11 +8,13 @@ from pathlib import Path
 
 import pytest
 from gui_helpers import WindowFactory, fill_chat
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QFileDialog
+from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtWidgets import QApplication, QFileDialog, QMainWindow
 from pytestqt.qtbot import QtBot
 
+from parrotchat.gui.i18n import install_translators
 from parrotchat.gui.shortcuts_dialog import ShortcutsDialog
+from parrotchat.gui.window_actions import WindowActions
 
 
 def test_ctrl_e_exports_the_open_chat(
@@ -71,3 +73,22 @@ def test_help_lists_every_shortcut(
     assert with_keys <= set(rows)
     dialog.grab().save(str(tmp_path / "shortcuts.png"))
     dialog.close()
+
+
+def test_the_shortcut_list_speaks_korean(qtbot: QtBot, qapp: QApplication, tmp_path: Path) -> None:
+    translators = install_translators(qapp, "ko")
+    try:
+        window = QMainWindow()
+        qtbot.addWidget(window)
+        actions = WindowActions(window, "ko")
+        dialog = actions.show_shortcuts(window)
+        rows = dict(dialog.rows)
+        assert dialog.windowTitle() == "단축키"
+        assert rows["메시지 보내기"] and rows["메시지에서 줄 바꾸기"]
+        assert rows["단축키"] == "Ctrl+/" and rows["새 대화"] == "Ctrl+N"
+        assert dialog.table.horizontalHeaderItem(1).text() == "키"
+        dialog.grab().save(str(tmp_path / "shortcuts_ko.png"))
+        dialog.close()
+    finally:
+        for translator in translators:
+            QCoreApplication.removeTranslator(translator)

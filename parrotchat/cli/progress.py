@@ -8,6 +8,7 @@ between the command and its answer.
 
 from __future__ import annotations
 
+import shutil
 from typing import TextIO
 
 
@@ -29,15 +30,21 @@ class ProgressLine:
         percent = max(0, min(100, round(fraction * 100)))
         if percent != self._percent:  # a repaint per whole percent is plenty
             self._percent = percent
-            self._write(f"{self._label} {percent} %")
+            self._write(self._label, f" {percent} %")
 
     def clear(self) -> None:
         if self._shown:
             self._write("")
 
-    def _write(self, text: str) -> None:
+    def _write(self, text: str, figure: str = "") -> None:
         if not self.enabled:
             return
+        # A line wider than the terminal wraps, and "\r" then goes back to its last
+        # row only: the note would repeat down the screen. The label gives way.
+        width = shutil.get_terminal_size().columns - 1 - len(figure)
+        if len(text) > width:
+            text = text[: max(0, width - 1)] + "…"
+        text += figure
         # Spaces over the longer old text rather than an escape sequence: every
         # terminal, Windows' old console included, understands them.
         pad = " " * max(0, len(self._shown) - len(text))

@@ -61,9 +61,8 @@ def run_chat(ctx: CliContext, args: argparse.Namespace) -> int:
                 interactive,
             )
             for text in _messages(interactive):
-                if chat_id is None:
-                    model_name = s.model_name
-                    chat_id = service.create_chat(text, model_name, chat_settings)
+                if chat_id is None:  # created with its first message, named after it
+                    chat_id = service.create_chat(text, s.model_name, chat_settings)
                 service.add_user_message(chat_id, text)
                 _reply(s, service, chat_id, chat_settings, args.chat_format, interactive)
     finally:

@@ -47,8 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="talk with a model in this terminal, turn after turn (saved as a chat)",
         description="An interactive conversation in the terminal, saved as a chat like the "
         "window's. Type a message and press Enter. Ctrl-C stops a reply and keeps what was "
-        "written; Ctrl-D or /exit leaves. With standard input from a pipe or file, each "
-        "line is one message.",
+        "written; Ctrl-D or /exit leaves. A message of several lines goes between lines of "
+        'three double quotes ("""). With standard input from a pipe or file, each line is '
+        "one message.",
     )
     chat.add_argument("--chat", type=int, metavar="ID", help="continue this chat (default: new)")
     chat.set_defaults(template=None, language=None)

@@ -5,7 +5,8 @@ message (and titled by it), each message is saved before the model hears of it, 
 each reply is saved as it streams. Ctrl-C during a reply asks the engine to stop and
 keeps what was written (a second Ctrl-C leaves); at the prompt it only clears the
 line. Ctrl-D (end of input) or /exit leaves. From a pipe or a file, each line is one
-message and no prompt is shown.
+message and no prompt is shown; in both, a message of several lines goes between
+lines of three double quotes.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ from parrotchat.service.run_turn import run_turn
 
 EXIT_WORDS = frozenset({"/exit", "/quit", "/bye"})
 PROMPT = "> "
+CONTINUE_PROMPT = ". "
+BLOCK = '"""'
 
 
 def run_chat(ctx: CliContext, args: argparse.Namespace) -> int:
@@ -74,26 +77,58 @@ def run_chat(ctx: CliContext, args: argparse.Namespace) -> int:
 
 
 def _messages(interactive: bool) -> Iterator[str]:
-    """The user's messages, one a line, up to end of input or an exit word."""
+    """The user's messages, one a line, up to end of input or an exit word.
+
+    A message of several lines (a pasted letter, code) goes between lines of three
+    double quotes, as in Python and `ollama run`.
+    """
     if interactive:
         _line_editing()
     while True:
         try:
-            line = input(PROMPT) if interactive else sys.stdin.readline()
-        except EOFError:  # Ctrl-D
-            break
+            line = _read_line(interactive, PROMPT)
+            if line is None:  # Ctrl-D, or the end of the pipe
+                break
+            if line.strip().startswith(BLOCK):
+                line = _read_block(interactive, line.strip()[len(BLOCK) :])
+                if line is None:
+                    break
         except KeyboardInterrupt:  # at the prompt: a fresh line, as a shell does
             print(file=sys.stderr)
             continue
-        if not interactive and not line:  # end of the pipe
+        if line.strip().casefold() in EXIT_WORDS:
             break
-        text = line.rstrip("\r\n")
-        if text.strip().casefold() in EXIT_WORDS:
-            break
-        if text.strip():
-            yield text
+        if line.strip():
+            yield line
     if interactive:
         print(file=sys.stderr)  # leave the shell's prompt on a line of its own
+
+
+def _read_line(interactive: bool, prompt: str) -> str | None:
+    """One line without its end; None at the end of input."""
+    if interactive:
+        try:
+            return input(prompt)
+        except EOFError:
+            return None
+    line = sys.stdin.readline()
+    return line.rstrip("\r\n") if line else None
+
+
+def _read_block(interactive: bool, first: str) -> str | None:
+    """The lines up to the closing quotes; what came after the opening ones starts it.
+
+    The end of input closes the block: what was typed is sent, not lost."""
+    lines = []
+    line: str | None = first
+    while line is not None:
+        if line.rstrip().endswith(BLOCK):
+            lines.append(line.rstrip()[: -len(BLOCK)])
+            break
+        lines.append(line)
+        line = _read_line(interactive, CONTINUE_PROMPT)
+    text = "\n".join(lines).strip("\n")
+    return text if text or line is not None else None
 
 
 def _reply(

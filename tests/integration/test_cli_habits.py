@@ -153,11 +153,13 @@ def test_chat_from_a_pipe_is_a_saved_multi_turn_chat(tmp_path: Path, starter_mod
     assert all(replies) and all(r in result.stdout for r in replies)
     assert messages[1]["sampling"]["temperature"] == 0  # the options went with every turn
 
-    # The end of the input (Ctrl-D) leaves too; --chat goes on with the same chat.
-    again = parrot(*home, "chat", "--chat", str(listed["id"]), stdin="Which is bigger?")
+    # The end of the input (Ctrl-D) leaves too; --chat goes on with the same chat; a
+    # message of several lines goes between triple quotes.
+    block = '"""Which is bigger:\n\na parrot\nor a crow?\n"""\n'
+    again = parrot(*home, "chat", "--chat", str(listed["id"]), stdin=block)
     assert again.returncode == 0, again.stderr
     shown = json.loads(parrot(*home, "chats", "show", str(listed["id"]), "--json").stdout)
-    assert [m["content"] for m in shown["messages"]][4] == "Which is bigger?"
+    assert shown["messages"][4]["content"] == "Which is bigger:\n\na parrot\nor a crow?"
     assert len(shown["messages"]) == 6 and shown["messages"][5]["content"].strip()
 
 

@@ -42,6 +42,10 @@ def _run(args: argparse.Namespace) -> int:
         from parrotchat.cli.chat_commands import run_ask
 
         return run_ask(ctx, args)
+    if command == "chat":
+        from parrotchat.cli.terminal_chat import run_chat
+
+        return run_chat(ctx, args)
     if command == "bench":
         from parrotchat.cli.bench import run_bench
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from parrotchat.cli.context import CliContext
 from parrotchat.cli.engine_session import LoadedSession, engine_with_model, remote_session
+from parrotchat.cli.progress import ProgressLine
 from parrotchat.core.chats.settings import ChatSettings
 from parrotchat.core.errors import ParrotError
 from parrotchat.core.languages import ui_language
@@ -26,21 +28,25 @@ def run_ask(ctx: CliContext, args: argparse.Namespace) -> int:
     if not text.strip():
         raise ParrotError("Nothing to send: the message is empty")
     model = None if args.server else ctx.model(args.ask_model or args.model)
-    session = _session(ctx, args, model)  # checks the arguments; starts nothing yet
+    # A person at a terminal sees the model load; a pipe, a file or --json get nothing.
+    progress = ProgressLine(sys.stderr, enabled=not args.json)
+    session = open_session(ctx, args, model, progress.update)  # checks the arguments only
     store = ctx.store()
     service = ChatService(store, ctx.settings)
     try:
         # A continued chat keeps its own settings; what this command's options say
         # goes over them for this message, and a new chat keeps it as its own.
         chat = store.get_chat_tail(args.chat, 0) if args.chat is not None else None
-        user_text, chat_settings = _message_and_settings(ctx, args, text, service.settings_of(chat))
+        user_text, chat_settings = message_and_settings(ctx, args, text, service.settings_of(chat))
         if chat is not None:
             chat_id = chat.id
         else:
-            model_name = model.name if model else args.ask_model or args.server
+            model_name = model.display_name if model else args.ask_model or args.server
             chat_id = service.create_chat(text, model_name, chat_settings)
         service.add_user_message(chat_id, user_text)
+        progress.show(loading_label(model, args.server))
         with session as s:
+            progress.clear()
             result = run_turn(
                 s.engine,
                 service,
@@ -52,13 +58,20 @@ def run_ask(ctx: CliContext, args: argparse.Namespace) -> int:
                 on_text=_print_piece,
             )
         sys.stdout.write("\n")
-        _report_stats(chat_id, result.stats)
+        report_stats(chat_id, result.stats)
     finally:
+        progress.clear()  # a load that failed: its error line starts clean
         store.close()
     return 0
 
 
-def _message_and_settings(
+def loading_label(model: ModelInfo | None, server: str | None) -> str:
+    if model is None:
+        return f"Connecting to {server}…"
+    return f"Loading {model.display_name}…"
+
+
+def message_and_settings(
     ctx: CliContext, args: argparse.Namespace, text: str, chat_settings: ChatSettings
 ) -> tuple[str, ChatSettings]:
     """The message to send and the settings to send it with: the chat's own, then a
@@ -84,8 +97,11 @@ def _message_and_settings(
     )
 
 
-def _session(
-    ctx: CliContext, args: argparse.Namespace, model: ModelInfo | None
+def open_session(
+    ctx: CliContext,
+    args: argparse.Namespace,
+    model: ModelInfo | None,
+    on_progress: Callable[[float], None] | None = None,
 ) -> AbstractContextManager[LoadedSession]:
     """A model on a server (--server), else the local model in an engine process."""
     if args.server is not None:
@@ -97,7 +113,9 @@ def _session(
     if args.api_key_env is not None:
         raise ParrotError("--api-key-env goes with --server (a local model needs no key)")
     assert model is not None
-    return engine_with_model(ctx, model, n_ctx=args.context, chat_format=args.chat_format)
+    return engine_with_model(
+        ctx, model, n_ctx=args.context, chat_format=args.chat_format, on_progress=on_progress
+    )
 
 
 def _print_piece(text: str) -> None:
@@ -105,7 +123,7 @@ def _print_piece(text: str) -> None:
     sys.stdout.flush()
 
 
-def _report_stats(chat_id: int, stats: dict[str, Any]) -> None:
+def report_stats(chat_id: int, stats: dict[str, Any]) -> None:
     parts = [f"chat {chat_id}"]
     if stats.get("reply_tokens") is not None:
         parts.append(f"{stats.get('reply_tokens', 0)} tokens")

@@ -12,6 +12,7 @@ from parrotchat.core.atomic_file import write_atomic
 from parrotchat.core.chats.export import export_json, export_markdown
 from parrotchat.core.chats.records import Message
 from parrotchat.core.chats.store import ChatStore
+from parrotchat.core.chats.times import iso_utc, local_time
 from parrotchat.core.errors import ParrotError
 
 
@@ -38,11 +39,17 @@ def run_chats(ctx: CliContext, args: argparse.Namespace) -> int:
 def _list(store: ChatStore, query: str | None, as_json: bool) -> None:
     chats = store.list_chats(query)
     if as_json:
-        print(json.dumps([asdict(c) for c in chats], ensure_ascii=False, default=str))
+        rows = [
+            {**asdict(c), "created_at": iso_utc(c.created_at), "updated_at": iso_utc(c.updated_at)}
+            for c in chats
+        ]
+        print(json.dumps(rows, ensure_ascii=False, default=str))
         return
     for c in chats:
         pin = "(pinned) " if c.pinned else ""
-        print(f"{c.id:>5}  {c.updated_at!s:<26} {c.message_count:>4} msgs  {pin}{c.title}")
+        print(
+            f"{c.id:>5}  {local_time(c.updated_at):<16} {c.message_count:>4} msgs  {pin}{c.title}"
+        )
 
 
 def _branch_mark(message: Message) -> str:

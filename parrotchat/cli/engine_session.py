@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from parrotchat.cli.context import CliContext
@@ -26,13 +26,27 @@ __all__ = ["LoadedSession", "engine_with_model", "remote_session"]
 
 @contextlib.contextmanager
 def engine_with_model(
-    ctx: CliContext, model: ModelInfo, *, n_ctx: int | None = None, chat_format: str | None = None
+    ctx: CliContext,
+    model: ModelInfo,
+    *,
+    n_ctx: int | None = None,
+    chat_format: str | None = None,
+    on_progress: Callable[[float], None] | None = None,
 ) -> Iterator[LoadedSession]:
-    """A local engine process with `model` loaded, closed when the command is done."""
+    """A local engine process with `model` loaded, closed when the command is done.
+
+    `on_progress` hears the load's progress, 0.0 to 1.0."""
     client = EngineClient()
     client.start()
     try:
-        yield load_local_model(client, ctx.settings, model, n_ctx=n_ctx, chat_format=chat_format)
+        yield load_local_model(
+            client,
+            ctx.settings,
+            model,
+            n_ctx=n_ctx,
+            chat_format=chat_format,
+            on_progress=on_progress,
+        )
     finally:
         client.close()
 

@@ -204,6 +204,7 @@ def _download(
     if as_json:
         record = {
             "name": info.name,
+            "display_name": info.display_name,
             "path": str(info.path),
             "files": [str(f) for f in info.files],
             "quantization": info.quantization,
@@ -215,6 +216,6 @@ def _download(
     else:
         fetched = {"checking", "downloading"} & printer.phases
         what = "Downloaded" if fetched else "Already in the library (verified):"
-        print(f"{what} {info.name} ({info.quantization}, {human_bytes(info.size_bytes)})")
+        print(f"{what} {info.display_name} ({info.quantization}, {human_bytes(info.size_bytes)})")
         print(f"  as {info.path}")
     return 0

@@ -16,6 +16,7 @@ from parrotchat.core.models.info import ModelInfo, show_path
 def _as_dict(m: ModelInfo) -> dict[str, Any]:
     return {
         "name": m.name,
+        "display_name": m.display_name,
         "path": str(m.path),
         "files": [str(f) for f in m.files],
         "architecture": m.architecture,
@@ -60,7 +61,9 @@ def run_models(ctx: CliContext, args: argparse.Namespace) -> int:
         else:
             for m in models:
                 size = m.size_bytes / 1e6
-                print(f"{m.name:<40} {m.quantization:<8} {size:>9.1f} MB  {show_path(m.path)}")
+                print(
+                    f"{m.display_name:<40} {m.quantization:<8} {size:>9.1f} MB  {show_path(m.path)}"
+                )
         for problem in library.problems:
             print(f"parrotchat: warning: {problem}", file=sys.stderr)
         return 0
@@ -68,7 +71,7 @@ def run_models(ctx: CliContext, args: argparse.Namespace) -> int:
         info = library.import_model(Path(args.path), copy=not args.reference, progress=_progress)
         if sys.stderr.isatty():
             sys.stderr.write("\n")
-        print(f"Imported {info.name} ({info.quantization}) as {show_path(info.path)}")
+        print(f"Imported {info.display_name} ({info.quantization}) as {show_path(info.path)}")
         return 0
     freed = library.remove(args.name)
     print(f"Removed {show_path(Path(args.name))}; {freed / 1e6:.1f} MB freed")

@@ -10,7 +10,11 @@ from parrotchat import __version__
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="parrotchat",
-        description="Chat with local language models (GGUF) on your own machine.",
+        description="Chat with local language models (GGUF) on your own machine. "
+        "Plain `parrotchat`, with no COMMAND, opens the chat window.",
+        epilog="The options above go before or after the COMMAND: `parrotchat --offline "
+        "models search qwen` and `parrotchat models search qwen --offline` are the same. "
+        "`parrotchat COMMAND --help` tells more about each command.",
     )
     p.add_argument("--version", action="version", version=f"ParrotChat {__version__}")
     p.add_argument(
@@ -27,32 +31,29 @@ def build_parser() -> argparse.ArgumentParser:
         help="model hub address, e.g. an internal mirror (overrides HF_ENDPOINT and settings)",
     )
     p.add_argument("--offline", action="store_true", help="no network: hub commands refuse to run")
-    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    sub = p.add_subparsers(
+        dest="command", metavar="COMMAND", title="commands (none: open the window)"
+    )
 
     ask = sub.add_parser("ask", help="send one message and stream the reply to stdout")
     ask.add_argument("text", help="the message ('-' reads standard input)")
     ask.add_argument("--chat", type=int, metavar="ID", help="continue this chat (default: new)")
     ask.add_argument("--template", metavar="NAME", help="translate, summarize or your own template")
     ask.add_argument("--language", metavar="LANG", help="target language for translate (ko, en…)")
-    ask.add_argument(
-        "--model",
-        dest="ask_model",
-        metavar="PATH",
-        help="model file or name (with --server: its id)",
+    _add_turn_options(ask)
+
+    chat = sub.add_parser(
+        "chat",
+        help="talk with a model in this terminal, turn after turn (saved as a chat)",
+        description="An interactive conversation in the terminal, saved as a chat like the "
+        "window's. Type a message and press Enter. Ctrl-C stops a reply and keeps what was "
+        "written; Ctrl-D or /exit leaves. A message of several lines goes between lines of "
+        'three double quotes ("""). With standard input from a pipe or file, each line is '
+        "one message.",
     )
-    ask.add_argument(
-        "--server", metavar="NAME_OR_URL", help="ask a saved server, or an OpenAI-compatible URL"
-    )
-    ask.add_argument(
-        "--api-key-env", metavar="VAR", help="with --server: the environment variable with its key"
-    )
-    ask.add_argument("--temperature", type=float, metavar="T")
-    ask.add_argument("--max-tokens", type=int, metavar="N")
-    ask.add_argument("--context", type=int, metavar="N", help="context length in tokens")
-    ask.add_argument("--seed", type=int, metavar="N")
-    ask.add_argument("--system", metavar="TEXT", help="system prompt for this chat")
-    ask.add_argument("--chat-format", metavar="NAME", help="for models without a chat template")
-    ask.add_argument("--overflow", choices=["drop_oldest", "stop"], help="when the chat is full")
+    chat.add_argument("--chat", type=int, metavar="ID", help="continue this chat (default: new)")
+    chat.set_defaults(template=None, language=None)
+    _add_turn_options(chat)
 
     bench = sub.add_parser("bench", help="measure this machine's speed with a model")
     bench.add_argument("--model", dest="bench_model", metavar="PATH", help="model file or name")
@@ -134,7 +135,66 @@ def build_parser() -> argparse.ArgumentParser:
     )
     mc.add_argument("--json", action="store_true", dest="sub_json")
     _add_hub_commands(models_sub)
+    _accept_global_options(p, sub)
     return p
+
+
+# Options that mean the same to every command, so that people may type them where
+# habit puts them: `parrotchat ask --offline …` as well as `parrotchat --offline ask …`.
+GLOBAL_OPTIONS = ("--data-dir", "--model", "--json", "--endpoint", "--offline")
+
+
+def _accept_global_options(
+    top: argparse.ArgumentParser, sub: argparse._SubParsersAction[argparse.ArgumentParser]
+) -> None:
+    """Add the global options to every command and action that has none of its own
+    by that name (`ask --model` and `models search --endpoint` keep theirs).
+
+    Their default is SUPPRESS: a command that does not repeat an option leaves the
+    value given before it (or the top-level default) alone.
+    """
+    actions = {option: top._option_string_actions[option] for option in GLOBAL_OPTIONS}
+    pending = list(sub.choices.values())
+    while pending:
+        parser = pending.pop()
+        group = parser.add_argument_group("global options (also before the command)")
+        for option in GLOBAL_OPTIONS:
+            if option in parser._option_string_actions:
+                continue
+            action = actions[option]
+            kwargs: dict[str, object] = {"dest": action.dest, "default": argparse.SUPPRESS}
+            kwargs["help"] = action.help
+            if action.nargs == 0:
+                kwargs["action"] = "store_true"
+            else:
+                kwargs["metavar"] = action.metavar
+            group.add_argument(option, **kwargs)  # type: ignore[arg-type]
+        for nested in parser._actions:
+            if isinstance(nested, argparse._SubParsersAction):
+                pending.extend(nested.choices.values())
+
+
+def _add_turn_options(parser: argparse.ArgumentParser) -> None:
+    """What `ask` and `chat` share: the model to talk to and the chat's settings."""
+    parser.add_argument(
+        "--model",
+        dest="ask_model",
+        metavar="PATH",
+        help="model file or name (with --server: its id)",
+    )
+    parser.add_argument(
+        "--server", metavar="NAME_OR_URL", help="ask a saved server, or an OpenAI-compatible URL"
+    )
+    parser.add_argument(
+        "--api-key-env", metavar="VAR", help="with --server: the environment variable with its key"
+    )
+    parser.add_argument("--temperature", type=float, metavar="T")
+    parser.add_argument("--max-tokens", type=int, metavar="N")
+    parser.add_argument("--context", type=int, metavar="N", help="context length in tokens")
+    parser.add_argument("--seed", type=int, metavar="N")
+    parser.add_argument("--system", metavar="TEXT", help="system prompt for this chat")
+    parser.add_argument("--chat-format", metavar="NAME", help="for models without a chat template")
+    parser.add_argument("--overflow", choices=["drop_oldest", "stop"], help="when the chat is full")
 
 
 def _add_hub_commands(models_sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -38,7 +38,7 @@ def run_self_test(ctx: CliContext, model_arg: str | None, as_json: bool) -> int:
         reply = "".join(parts)
         result = {
             "ok": bool(reply.strip()),
-            "model": model.name,
+            "model": model.display_name,
             "model_path": str(model.path),
             "quantization": model.quantization,
             "backend": session.loaded["backend"],

@@ -50,7 +50,7 @@ class BenchWorker(QObject):
             session = load_local_model(client, replace(self.settings), model, n_ctx=n_ctx)
             result: dict[str, Any] = measure(session, BENCH_PROMPT_TOKENS, BENCH_REPLY_TOKENS)
         except (ParrotError, OSError) as exc:
-            self.failed.emit(f"{model.name}: {exc}")
+            self.failed.emit(f"{model.display_name}: {exc}")
         else:
             self.measured.emit(model, result)
         finally:

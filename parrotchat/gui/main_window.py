@@ -392,10 +392,13 @@ class MainWindow(QMainWindow):
         except TemplateError as exc:
             self._show_error(self.tr("The template could not be used"), str(exc))
             return
-        self._use_prompt(prompt.user, prompt.system, prompt.sampling, name)
+        self._use_prompt(prompt.user, prompt.system, prompt.sampling, name, text)
 
-    def _use_prompt(self, user: str, system: str, sampling: dict[str, Any], name: str) -> None:
+    def _use_prompt(
+        self, user: str, system: str, sampling: dict[str, Any], name: str, source: str
+    ) -> None:
         self.composer.set_text(user)
+        self.chats.note_template_text(source)  # a new chat is named after it
         try:
             new = self.chats.chat_settings.with_template(system, sampling)
         except ParrotError as exc:
@@ -417,7 +420,8 @@ class MainWindow(QMainWindow):
         )  # fmt: skip
         if dialog.exec() and dialog.result_prompt is not None:
             p = dialog.result_prompt
-            self._use_prompt(p.user, p.system, p.sampling, dialog.template.name)
+            source = dialog.input.toPlainText()
+            self._use_prompt(p.user, p.system, p.sampling, dialog.template.name, source)
 
     @Slot()
     def _new_template(self) -> None:

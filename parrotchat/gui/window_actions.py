@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMenu
 
 from parrotchat.gui.i18n import UI_LANGUAGES
+from parrotchat.gui.shortcuts_dialog import ShortcutsDialog
 
 
 class WindowActions(QObject):
@@ -19,7 +20,9 @@ class WindowActions(QObject):
         self.manage_models = QAction(self.tr("Models…"), window)
         self.manage_models.setShortcut(QKeySequence("Ctrl+M"))
         self.export_markdown = QAction(self.tr("Export as Markdown…"), window)
+        self.export_markdown.setShortcut(QKeySequence("Ctrl+E"))
         self.export_json = QAction(self.tr("Export as JSON…"), window)
+        self.export_json.setShortcut(QKeySequence("Ctrl+Shift+E"))
         self.quit = QAction(self.tr("Quit"), window)
         self.quit.setShortcut(QKeySequence("Ctrl+Q"))
         self.find = QAction(self.tr("Search chats"), window)
@@ -35,6 +38,9 @@ class WindowActions(QObject):
         self.show_controls.setCheckable(True)
         self.show_controls.setChecked(True)
         self.show_controls.setShortcut(QKeySequence("Ctrl+Shift+K"))
+        self.shortcuts = QAction(self.tr("Keyboard shortcuts"), window)
+        self.shortcuts.setShortcut(QKeySequence("Ctrl+/"))
+        self.shortcuts.triggered.connect(lambda _checked=False: self.show_shortcuts(window))
         self.about = QAction(self.tr("About ParrotChat"), window)
         # The API on the loaded model, for editors and scripts (see docs/serve.md).
         self.serve = QAction(self.tr("Serve on this computer"), window)
@@ -72,4 +78,18 @@ class WindowActions(QObject):
         self.language_menu.addActions(self.language_actions)
         view_menu.addMenu(self.language_menu)
         help_menu = bar.addMenu(self.tr("&Help"))
-        help_menu.addAction(self.about)
+        help_menu.addActions([self.shortcuts, self.about])
+
+    def all_actions(self) -> list[QAction]:
+        """The window's actions in menu order (File, Chat, View, Help)."""
+        return [
+            self.new_chat, self.manage_models, self.export_markdown, self.export_json,
+            self.serve, self.quit, self.find, self.focus_composer, self.regenerate, self.stop,
+            self.show_controls, self.shortcuts, self.about,
+        ]  # fmt: skip
+
+    def show_shortcuts(self, window: QMainWindow) -> ShortcutsDialog:
+        dialog = ShortcutsDialog(self.all_actions(), window)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog

@@ -43,11 +43,25 @@ class ChatService:
         return ChatSettings.from_dict(chat.settings, self.defaults)
 
     def create_chat(
-        self, first_text: str, model_name: str | None, chat_settings: ChatSettings
+        self,
+        first_text: str,
+        model_name: str | None,
+        chat_settings: ChatSettings,
+        *,
+        user_text: str | None = None,
     ) -> int:
-        """A new chat named after its first message, keeping the settings it starts with."""
+        """A new chat named after its first message, keeping the settings it starts with.
+
+        `user_text`: what the user wrote when a template made the message around it
+        ("Translate the following text into Korean: …"): the chat is named after that,
+        so that chats from one template do not all look alike. It is used only while
+        the message still holds it (the user may have rewritten the message since).
+        """
+        source = first_text
+        if user_text is not None and user_text.strip() and user_text.strip() in first_text:
+            source = user_text
         return self.store.create_chat(
-            title_for(first_text), model=model_name, settings=chat_settings.to_dict()
+            title_for(source), model=model_name, settings=chat_settings.to_dict()
         )
 
     def save_settings(self, chat_id: int, chat_settings: ChatSettings) -> None:

@@ -8,6 +8,7 @@ the window's benchmark load through `load_local_model`.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -81,8 +82,11 @@ def load_local_model(
     *,
     n_ctx: int | None = None,
     chat_format: str | None = None,
+    on_progress: Callable[[float], None] | None = None,
 ) -> LoadedSession:
-    """Load `model` into a started engine, refusing at once one that cannot fit."""
+    """Load `model` into a started engine, refusing at once one that cannot fit.
+
+    `on_progress` hears the engine's load progress, 0.0 to 1.0."""
     from parrotchat.core.models.memory_fit import Fit, assess_fit, available_memory, estimate_memory
 
     ready = engine.ready_info
@@ -95,5 +99,5 @@ def load_local_model(
     if fit.fit is Fit.TOO_LARGE:
         raise ModelFileError(f"Model {model.path.name} is too large for this machine: {fit.reason}")
     started = time.perf_counter()
-    loaded = load_model(engine, request)
-    return LoadedSession(engine, model.name, loaded, time.perf_counter() - started, model)
+    loaded = load_model(engine, request, on_progress)
+    return LoadedSession(engine, model.display_name, loaded, time.perf_counter() - started, model)

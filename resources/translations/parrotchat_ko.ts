@@ -1290,6 +1290,29 @@ Chat with language models on your own computer.</source>
     </message>
 </context>
 <context>
+    <name>ShortcutsDialog</name>
+    <message>
+        <source>Keyboard shortcuts</source>
+        <translation>단축키</translation>
+    </message>
+    <message>
+        <source>Send the message</source>
+        <translation>메시지 보내기</translation>
+    </message>
+    <message>
+        <source>Start a new line in the message</source>
+        <translation>메시지에서 줄 바꾸기</translation>
+    </message>
+    <message>
+        <source>Action</source>
+        <translation>동작</translation>
+    </message>
+    <message>
+        <source>Keys</source>
+        <translation>키</translation>
+    </message>
+</context>
+<context>
     <name>SmallModelNote</name>
     <message>
         <source>This model (%1 parameters) is too small to translate reliably: %2</source>
@@ -1505,6 +1528,10 @@ Chat with language models on your own computer.</source>
     <message>
         <source>Show controls</source>
         <translation>설정 패널 보기</translation>
+    </message>
+    <message>
+        <source>Keyboard shortcuts</source>
+        <translation>단축키</translation>
     </message>
     <message>
         <source>About ParrotChat</source>

@@ -167,3 +167,8 @@ def test_translate_template_fills_the_prompt(make_window: WindowFactory) -> None
     english = next(a for a in window.template_bar.language_menu.actions() if a.data() == "en")
     english.trigger()
     assert "into English" in window.composer.text and "좋은 아침입니다." in window.composer.text
+
+    # Sent, it starts a chat named after the user's text, not the instruction.
+    window.composer.send_button.click()
+    assert session.chats.chat_id is not None
+    assert session.store.get_chat(session.chats.chat_id).title == "좋은 아침입니다."

@@ -28,7 +28,7 @@ def test_model_from_the_command_line_is_loaded_not_remembered(
         assert session.models.current is not None
         assert session.models.current.path == starter_model
         picker = session.window.model_picker
-        assert picker.combo.currentText().startswith(session.models.current.name)
+        assert picker.combo.currentText().startswith(session.models.current.display_name)
         assert picker.details.text() == "Q4_1 · CPU"
         assert not picker.progress.isVisible()
         assert settings.default_model is None, "--model is for this run only"

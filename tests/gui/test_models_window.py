@@ -93,7 +93,7 @@ def test_import_copy_then_remove(
     qtbot.waitUntil(
         lambda: all(m.source != "library" for m in session.models.models), timeout=20_000
     )
-    assert "frees" in asked[0] and imported.name in asked[0]
+    assert "frees" in asked[0] and imported.display_name in asked[0]
     assert not (session.paths.models_dir / tiny_model.name).exists()
     assert "freed" in tab.message.text()
 
@@ -168,7 +168,7 @@ def test_search_download_then_chat_with_it(
     )
     model = next(m for m in session.models.models if m.path == downloaded)
     picker = session.window.model_picker
-    assert any(model.name in picker.combo.itemText(i) for i in range(picker.combo.count()))
+    assert any(model.display_name in picker.combo.itemText(i) for i in range(picker.combo.count()))
     assert tab.status.text() == STARTER_REPO
 
     # Click it in the library → loaded → first token: the issue-4 figure.

@@ -125,7 +125,7 @@ def test_add_a_server_pick_its_model_chat_stop_and_go_back_to_local(
     session.window.grab().save(str(tmp_path / "window_remote_reply.png"))
 
     # Back to the local starter: its engine kept the model loaded, so no reload is needed.
-    local_row = next(i for i, (t, _) in enumerate(picker.entries()) if local.name in t)
+    local_row = next(i for i, (t, _) in enumerate(picker.entries()) if local.display_name in t)
     picker.combo.activated.emit(local_row)
     qtbot.waitUntil(
         lambda: session.engine.loaded is not None and not session.engine.loaded.get("remote"),
@@ -137,7 +137,7 @@ def test_add_a_server_pick_its_model_chat_stop_and_go_back_to_local(
     qtbot.waitUntil(lambda: not session.chats.busy, timeout=60_000)
     assert "".join(chunks).strip()
     reply = session.store.get_chat_tail(chat_id, 10).messages[-1]
-    assert reply.model == local.name and reply.status == "complete"
+    assert reply.model == local.display_name and reply.status == "complete"
 
 
 def test_a_server_that_does_not_answer_is_one_grey_line(
@@ -158,7 +158,7 @@ def test_a_server_that_does_not_answer_is_one_grey_line(
     assert not any(ok for t, ok in picker.entries() if "Not available" in t)
     # The local models are still there and still chosen.
     assert session.models.current is not None
-    assert any(session.models.current.name in t and ok for t, ok in picker.entries())
+    assert any(session.models.current.display_name in t and ok for t, ok in picker.entries())
 
 
 def test_servers_tab_speaks_korean(qtbot: QtBot, tmp_path: Path) -> None:

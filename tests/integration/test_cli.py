@@ -131,8 +131,9 @@ def test_translate_template_sends_the_filled_prompt(tmp_path: Path) -> None:
         home=tmp_path,
     )
     assert result.returncode == 0, result.stderr
-    chat_id = json.loads(parrot("chats", "list", "--json", home=tmp_path).stdout)[0]["id"]
-    shown = json.loads(parrot("chats", "show", str(chat_id), "--json", home=tmp_path).stdout)
+    (listed,) = json.loads(parrot("chats", "list", "--json", home=tmp_path).stdout)
+    assert listed["title"] == "Good morning, team.", "named after the user's text"
+    shown = json.loads(parrot("chats", "show", str(listed["id"]), "--json", home=tmp_path).stdout)
     user = shown["messages"][0]["content"]
     assert "Good morning, team." in user and "Korean" in user
 

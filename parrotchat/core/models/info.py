@@ -18,6 +18,7 @@ from typing import Literal, NoReturn
 
 import gguf
 
+from parrotchat.core.models.display_name import display_name
 from parrotchat.core.models.gguf_header import (
     Header,
     LongArray,
@@ -75,6 +76,13 @@ class ModelInfo:
     chat_template: str | None
     chat_template_kind: str | None  # "chatml", "llama-3", ..., "custom"; None: no template
     source: ModelSource = "library"
+    # What people see (display_name.py); `name` stays general.name, which settings and
+    # `find` have always matched.
+    clean_name: str = ""
+
+    @property
+    def display_name(self) -> str:
+        return self.clean_name or self.name
 
     def with_source(self, source: ModelSource) -> ModelInfo:
         return replace(self, source=source)
@@ -85,7 +93,7 @@ class ModelInfo:
             details.append(f"{_short_count(self.parameter_count)} parameters")
         details.append(human_bytes(self.size_bytes))
         tag = {"starter": " (starter)", "external": " (linked)", "library": ""}[self.source]
-        return f"{self.name} — {', '.join(details)}{tag}"
+        return f"{self.display_name} — {', '.join(details)}{tag}"
 
 
 def _short_count(n: int) -> str:
@@ -239,6 +247,12 @@ def _model_info(
         size_bytes=sum(h.size for h in headers),
         chat_template=template,
         chat_template_kind=chat_template_kind(template),
+        clean_name=display_name(
+            split_name["stem"] if split_name else path.stem,
+            _text(path, meta, "general.basename"),
+            _text(path, meta, "general.size_label"),
+            name,
+        ),
     )
 
 

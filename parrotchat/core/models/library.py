@@ -14,6 +14,7 @@ import os
 import shutil
 import stat
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -150,7 +151,11 @@ class ModelLibrary:
         looks_like_path = os.sep in query or "/" in query or path.is_absolute()
         if not looks_like_path:
             needle = query.casefold()
-            for key in (_file_names, _stems, lambda m: {m.name.casefold()}):
+            for key in (
+                _file_names,
+                _stems,
+                lambda m: {m.name.casefold(), m.display_name.casefold()},
+            ):
                 hits = [m for m in models if needle in key(m)]
                 if len(hits) == 1:
                     return hits[0]
@@ -168,7 +173,7 @@ class ModelLibrary:
     def _not_found(self, query: str, models: list[ModelInfo]) -> str:
         if not models:
             return f"No model '{query}': the library is empty"
-        names = sorted({m.path.stem for m in models} | {m.name for m in models})
+        names = sorted(suggested_names(models))
         close = [n for n in names if query.casefold() in n.casefold()]
         close += difflib.get_close_matches(query, names, n=3, cutoff=0.5)
         suggestions = list(dict.fromkeys(close))[:3] or names[:5]
@@ -208,7 +213,9 @@ class ModelLibrary:
         sources = {_real(f) for f in info.files}
         for model in self.scan():
             if sources & {_real(f) for f in model.files}:
-                raise model_file_error(info.path, f"is already in the library as '{model.name}'")
+                raise model_file_error(
+                    info.path, f"is already in the library as '{model.display_name}'"
+                )
             same = (model.name, model.quantization, model.parameter_count, model.size_bytes)
             if same == (info.name, info.quantization, info.parameter_count, info.size_bytes):
                 reason = f"looks like a copy of {model.path.name}, already in the library"
@@ -309,3 +316,12 @@ def _copy_file(src: Path, dst: Path, done: int, total: int, progress: Progress |
         fout.flush()
         os.fsync(fout.fileno())
     return done
+
+
+def suggested_names(models: list[ModelInfo]) -> set[str]:
+    """The names to offer for `--model`: the one each model is shown by, or its file
+    stem where two models share it (one model in two quantizations)."""
+    shown = Counter(m.display_name.casefold() for m in models)
+    return {
+        m.display_name if shown[m.display_name.casefold()] == 1 else m.path.stem for m in models
+    }

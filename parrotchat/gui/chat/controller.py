@@ -111,6 +111,7 @@ class ChatController(QObject):
         self.chat_id: int | None = None
         self.chat_settings = self.service.settings_of(None)
         self.ignore_eos = False  # benchmarks: replies run to max_tokens
+        self._template_text: str | None = None  # what a template was filled in with
         self._replies: dict[int, _Reply] = {}  # by request id
         self._current: _Reply | None = None
         self._waiting: _Reply | None = None  # reply waiting for the model to load
@@ -182,6 +183,7 @@ class ChatController(QObject):
         """Show a chat (None: an empty new-chat page). A reply in flight is stopped first."""
         if self._current is not None and self._current.chat_id != chat_id:
             self.stop()
+        self._template_text = None
         if chat_id is None:
             self.chat_id = None
             self.chat_settings = self.service.settings_of(None)
@@ -205,10 +207,18 @@ class ChatController(QObject):
     def new_chat(self) -> None:
         self.open_chat(None)
 
+    def note_template_text(self, user_text: str) -> None:
+        """A template was filled in with what the user wrote: a new chat is named after
+        that, not after the template's instruction."""
+        self._template_text = user_text
+
     def _ensure_chat(self, first_text: str) -> int:
         if self.chat_id is None:
             model = self.models.current_name
-            self.chat_id = self.service.create_chat(first_text, model, self.chat_settings)
+            self.chat_id = self.service.create_chat(
+                first_text, model, self.chat_settings, user_text=self._template_text
+            )
+            self._template_text = None
             self.settings.last_chat_id = self.chat_id
             self.chatsChanged.emit()
         return self.chat_id

@@ -128,7 +128,7 @@ class ModelController(QObject):
         """The model in use as chats record it: "name", or "<model> on <server>"."""
         if self.remote is not None:
             return self.remote.name
-        return self.current.name if self.current is not None else None
+        return self.current.display_name if self.current is not None else None
 
     # --- the saved servers ----------------------------------------------------------------
 
@@ -250,14 +250,14 @@ class ModelController(QObject):
             self.noticePosted.emit(
                 self.tr(
                     "%1 has no chat template; using the ChatML format (replies may be poor)"
-                ).replace("%1", model.name)
+                ).replace("%1", model.display_name)
             )
         request = self._request(model)
         fit = self.assess(request.n_ctx)
         if fit is not None and fit[0] is Fit.TOO_LARGE:
             self.problemFound.emit(
                 self.tr("Model %1 is too large for this machine: %2")
-                .replace("%1", model.name)
+                .replace("%1", model.display_name)
                 .replace("%2", fit[1])
             )
             return

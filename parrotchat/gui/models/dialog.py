@@ -105,7 +105,7 @@ class ModelsDialog(QDialog):
     @Slot(object)
     def _downloaded(self, model: ModelInfo) -> None:
         self._rescan()
-        self.library.message.setText(self.tr("Downloaded %1.").replace("%1", model.name))
+        self.library.message.setText(self.tr("Downloaded %1.").replace("%1", model.display_name))
 
     def stop(self) -> None:
         """Pause downloads (they resume next time) and stop the worker threads."""

@@ -174,9 +174,9 @@ class LibraryTab(QWidget):
             "external": self.tr("referenced"),
         }
         for row, model in enumerate(models):
-            name = model.name
+            name = model.display_name
             if self.models.settings.default_model in (model.name, model.path.name):
-                name = self.tr("%1 (default)").replace("%1", model.name)
+                name = self.tr("%1 (default)").replace("%1", model.display_name)
             template = model.chat_template_kind or self.tr("none (ChatML used)")
             cells = [
                 name,
@@ -281,7 +281,7 @@ class LibraryTab(QWidget):
             question = self.tr("Delete %1 from the library? This frees %2.").replace(
                 "%2", human_bytes(model.size_bytes)
             )
-        if self.confirm(self.tr("Remove model"), question.replace("%1", model.name)):
+        if self.confirm(self.tr("Remove model"), question.replace("%1", model.display_name)):
             self.tasks.removeRequested.emit(str(model.path))
 
     @Slot()
@@ -323,7 +323,7 @@ class LibraryTab(QWidget):
         self._benchmarking = True
         self.bench_button.setEnabled(False)
         self.bench_result.setText(
-            self.tr("Measuring %1 in a separate engine…").replace("%1", model.name)
+            self.tr("Measuring %1 in a separate engine…").replace("%1", model.display_name)
         )
         self.bench.runRequested.emit(model)
 
@@ -336,7 +336,7 @@ class LibraryTab(QWidget):
             "first token %5 s · peak memory %6 MB"
         )
         for key, value in (
-            ("%1", model.name),
+            ("%1", model.display_name),
             ("%2", result["load_s"]),
             ("%3", result["prompt_tokens_per_s"]),
             ("%4", result["decode_tokens_per_s"]),
@@ -364,7 +364,7 @@ class LibraryTab(QWidget):
     def _imported(self, model: ModelInfo) -> None:
         self.progress.setVisible(False)
         self.import_button.setEnabled(True)
-        self.message.setText(self.tr("Imported %1.").replace("%1", model.name))
+        self.message.setText(self.tr("Imported %1.").replace("%1", model.display_name))
         self.libraryChanged.emit()
 
     @Slot(str, object)

@@ -134,7 +134,7 @@ class ModelPicker(QWidget):
 
         tags = {"starter": self.tr(" (starter)"), "external": self.tr(" (linked)")}
         return (
-            f"{model.name} — {model.quantization}, {human_bytes(model.size_bytes)}"
+            f"{model.display_name} — {model.quantization}, {human_bytes(model.size_bytes)}"
             f"{tags.get(model.source, '')}"
         )
 

@@ -38,6 +38,9 @@ def test_starter_model_metadata(starter_model: Path) -> None:
     assert info.size_bytes == starter_model.stat().st_size
     assert "SmolLM2" in starter_model.name and info.name.lower().startswith("smollm2")
     assert "Q4_1" in info.display_label() and "135M" in info.display_label()
+    # general.name is "Smollm2 135M 8k Lc100K Mix1 Ep2": the file's own name reads better.
+    assert info.display_name == "SmolLM2-135M-Instruct"
+    assert info.display_label().startswith("SmolLM2-135M-Instruct — Q4_1")
 
 
 def test_tiny_model_agrees_with_gguf_reader(tiny_model: Path) -> None:
@@ -265,3 +268,34 @@ def test_tiny_model_loads_and_generates_in_llama_cpp(tiny_model: Path, tmp_path:
         assert out["usage"]["completion_tokens"] >= 1
         assert llm.metadata.get("tokenizer.chat_template") == gf.CHATML_TEMPLATE
         llm.close()
+
+
+@pytest.mark.parametrize(
+    ("file_name", "shown"),
+    [
+        ("qwen2.5-3b-instruct-q4_k_m.gguf", "qwen2.5-3b-instruct"),
+        ("Llama-3.2-1B-Instruct-UD-Q4_K_XL.gguf", "Llama-3.2-1B-Instruct"),
+        ("gemma-2-2b-it-IQ4_XS.gguf", "gemma-2-2b-it"),
+        ("Mistral-7B-v0.1.F16.gguf", "Mistral-7B-v0.1"),
+        ("phi-3-mini-4k.gguf", "phi-3-mini-4k"),
+        # Generic file names: the header's basename and size label, else its name.
+        ("model.gguf", "tinyllama 1.1B"),
+        ("ggml-model-q4_0.gguf", "tinyllama 1.1B"),
+    ],
+)
+def test_display_name_is_the_clean_file_name(tmp_path: Path, file_name: str, shown: str) -> None:
+    def label(w: gguf.GGUFWriter) -> None:
+        w.add_string("general.basename", "tinyllama")
+        w.add_string("general.size_label", "1.1B")
+
+    path = gf.write_tiny_llama(tmp_path / file_name, name="Tinyllama 1.1B Chat v1.0", edit=label)
+    info = read_model_info(path)
+    assert info.display_name == shown
+    assert info.name == "Tinyllama 1.1B Chat v1.0", "general.name is kept as it was"
+
+
+def test_display_name_of_a_split_set_and_a_generic_file_without_labels(tmp_path: Path) -> None:
+    first = gf.write_tiny_llama(tmp_path / "big-model-Q8_0.gguf", split_parts=2)
+    assert read_model_info(first).display_name == "big-model"
+    plain = gf.write_tiny_llama(tmp_path / "model.gguf", name="Tiny Chat")
+    assert read_model_info(plain).display_name == "Tiny Chat"

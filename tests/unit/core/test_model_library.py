@@ -91,10 +91,23 @@ def test_find_by_path_file_name_stem_and_model_name(models_dir: Path, starter_mo
 def test_find_suggests_close_names(models_dir: Path) -> None:
     gf.write_tiny_llama(models_dir / "tiny-q8.gguf", name="Tiny Chat")
     library = ModelLibrary(models_dir, None)
-    with pytest.raises(ModelFileError, match=r"No model 'tiny-q4'.*did you mean: .*tiny-q8"):
+    # The one name it is shown by (the file name without its quantization).
+    with pytest.raises(ModelFileError, match=r"No model 'tiny-q4'.*did you mean: tiny\?"):
         library.find("tiny-q4")
+    assert library.find("tiny").path.name == "tiny-q8.gguf", "the suggestion is accepted"
     with pytest.raises(ModelFileError, match="does not exist"):
         library.find(str(models_dir / "nope.gguf"))
+
+
+def test_two_quantizations_of_one_model_are_suggested_by_file_stem(models_dir: Path) -> None:
+    gf.write_tiny_llama(models_dir / "tiny-q8_0.gguf")
+    gf.write_tiny_llama(models_dir / "tiny-f16.gguf", f16=True)
+    library = ModelLibrary(models_dir, None)
+    with pytest.raises(ModelFileError, match=r"did you mean: [^?]+\?") as refused:
+        library.find("tiny-q4")
+    offered = str(refused.value).split("did you mean: ")[1].rstrip("?").split(", ")
+    assert sorted(offered) == ["tiny-f16", "tiny-q8_0"]
+    assert {library.find(name).path.stem for name in offered} == {"tiny-f16", "tiny-q8_0"}
 
 
 def test_find_ambiguous_name(models_dir: Path) -> None:

@@ -31,6 +31,22 @@ def test_a_new_chat_is_named_after_its_first_message() -> None:
     assert title_for("앵무새는 " + "x" * 5_000_000).startswith("앵무새는 xxx")  # a 5 MB paste
 
 
+def test_a_chat_from_a_template_is_named_after_the_users_text(service: ChatService) -> None:
+    settings = service.settings_of(None)
+    message = "Translate the following text into Korean:\n\nGood morning, team."
+    chat = service.create_chat(message, None, settings, user_text="Good morning, team.")
+    summary = service.create_chat(
+        "Summarize this:\n\nThe quarterly report says…", None, settings,
+        user_text="The quarterly report says…",
+    )  # fmt: skip
+    titles = {c.id: c.title for c in service.store.list_chats()}
+    assert titles[chat] == "Good morning, team."
+    assert titles[summary] == "The quarterly report says…"
+    # The message was rewritten after the template filled it: it names the chat.
+    other = service.create_chat("Something else entirely", None, settings, user_text="Hello")
+    assert service.store.get_chat(other).title == "Something else entirely"
+
+
 def test_a_chat_keeps_its_own_settings_over_the_defaults(service: ChatService) -> None:
     assert service.settings_of(None).system_prompt == "Be kind."
     own = service.settings_of(None).with_template("Answer in Korean.", {"temperature": 0.2})

@@ -335,7 +335,7 @@ def test_gui_import_of_every_bad_file_shows_why_and_adds_nothing(
     tab.ask_copy = _answer(True)
     tab.import_path(str(controls[0][1]))
     qtbot.waitUntil(lambda: tab.table.rowCount() == rows_before + 1, timeout=20_000)
-    assert tab.message.text() == "Imported control v3."
+    assert tab.message.text() == f"Imported {controls[0][1].stem}."  # shown by its file name
     chunks: list[str] = []
     session.chats.replyChunk.connect(chunks.append)
     session.window.composer.set_text("Say hello.")

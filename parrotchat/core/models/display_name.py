@@ -34,6 +34,9 @@ def clean_stem(stem: str) -> str:
 def display_name(
     stem: str, basename: str | None, size_label: str | None, general_name: str | None
 ) -> str:
+    # A file name that is not UTF-8 reaches us with surrogate escapes, which no terminal
+    # or label can show; the name shown gets U+FFFD there instead (the path keeps its bytes).
+    stem = stem.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
     cleaned = clean_stem(stem)
     if cleaned.casefold() not in _GENERIC:
         return cleaned

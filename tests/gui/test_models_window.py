@@ -1,7 +1,7 @@
 """The Models window: library, import, remove, hub search and download, offline.
 
 Against the real loopback hub (tests/hub_server.py) serving the starter model, with
-real widgets offscreen and the real engine. Screenshots go to /tmp/shots/.
+real widgets offscreen and the real engine. Screenshots go to tests/screenshots.py's folder.
 """
 
 from __future__ import annotations
@@ -20,9 +20,11 @@ from PySide6.QtGui import QDesktopServices, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
+from screenshots import shots_dir
+
 from parrotchat.gui.i18n import install_translators
 
-SHOTS = Path("/tmp/shots")
+SHOTS = shots_dir()
 
 
 def _shot(widget: object, name: str) -> None:

@@ -1,7 +1,7 @@
 """The Models window's Recommended tab, and the guidance the window gives a new user.
 
 Real widgets offscreen, the real loopback hub (tests/hub_server.py) standing in for an
-internal mirror, the real download queue. Screenshots go to /tmp/shots/.
+internal mirror, the real download queue. Screenshots go to tests/screenshots.py's folder.
 """
 
 from __future__ import annotations
@@ -17,9 +17,11 @@ from PySide6.QtCore import QObject, QUrl, Slot
 from PySide6.QtGui import QDesktopServices
 from pytestqt.qtbot import QtBot
 
+from screenshots import shots_dir
+
 from parrotchat.core.models.catalog import load_catalog
 
-SHOTS = Path("/tmp/shots")
+SHOTS = shots_dir()
 EXAONE_REPO = "LGAI-EXAONE/EXAONE-3.5-2.4B-Instruct-GGUF"
 EXAONE_FILE = "EXAONE-3.5-2.4B-Instruct-Q4_K_M.gguf"
 

@@ -13,10 +13,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
+from screenshots import shots_dir
+
 from parrotchat.engine.shared import SharedEngine
 
 KEY = "test-key-0123456789abcdef"
-SHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
+SHOTS = shots_dir()
 
 
 def _engine_processes() -> int:

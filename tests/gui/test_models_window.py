@@ -19,7 +19,6 @@ from PySide6.QtCore import QCoreApplication, QMimeData, QObject, QPointF, Qt, QU
 from PySide6.QtGui import QDesktopServices, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
-
 from screenshots import shots_dir
 
 from parrotchat.gui.i18n import install_translators

@@ -16,7 +16,6 @@ from hub_server import HubServer, socket_guard
 from PySide6.QtCore import QObject, QUrl, Slot
 from PySide6.QtGui import QDesktopServices
 from pytestqt.qtbot import QtBot
-
 from screenshots import shots_dir
 
 from parrotchat.core.models.catalog import load_catalog

@@ -5,14 +5,12 @@ from __future__ import annotations
 import multiprocessing
 import socket
 import threading
-from pathlib import Path
 
 import openai
 from gui_helpers import WindowFactory
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
-
 from screenshots import shots_dir
 
 from parrotchat.engine.shared import SharedEngine

@@ -11,12 +11,16 @@ import pytest
 from gguf_factory import write_tiny_llama
 from hub_server import HubServer, add_starter_repo, add_tiny_repo, tiny_files
 from llama_cpp_server import TEST_API_KEY, LlamaCppServer
+from llama_cpu import apply as apply_llama_cpu_choice
 
 from parrotchat.core.models.starter import starter_model_path
 
 if TYPE_CHECKING:
     from parrotchat.gui.engine_controller import EngineController
 
+
+# Tests that load models with llama-cpp-python themselves make the engine's CPU choice.
+apply_llama_cpu_choice()
 
 # Run only when `-m` names them, so that `python -m pytest` stays minutes long on a busy
 # 2-core machine: the full fault campaigns (tests/campaign.py) and the frozen-app builds

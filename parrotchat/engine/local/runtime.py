@@ -35,6 +35,7 @@ import llama_cpp.llama_chat_format as chat_format_module
 from parrotchat.core.chats.context_budget import fit_messages
 from parrotchat.core.errors import ContextFullError, EngineError, NoChatTemplateError
 from parrotchat.core.sampling import SamplingParams
+from parrotchat.engine.local.cpu_features import use_extra_buffers
 from parrotchat.engine.local.state_cache import SavedState, StateCache, common_prefix
 from parrotchat.engine.local.templates.chat_template import ChatTemplate
 from parrotchat.engine.local.text_stream import TextStream
@@ -117,15 +118,19 @@ def _load_hooks(progress: Callable[[float], bool]) -> Iterator[None]:
     every chat template in the file at load time, and a broken or hostile template
     would then fail the whole load: we render templates ourselves (bounded, in
     chat_template.py), so during the load its formatter is replaced by one that
-    compiles nothing.
+    compiles nothing. The same params carry the choice of extra CPU buffer types
+    (cpu_features.py: off where AMX kernels may crash).
     """
     original_params = llama_cpp.llama_cpp.llama_model_default_params
     original_formatter = chat_format_module.Jinja2ChatFormatter
     callback = llama_cpp.llama_progress_callback(lambda value, _data: bool(progress(value)))
+    extra_buffers = use_extra_buffers()
 
     def params_with_progress() -> Any:
         params = original_params()
         params.progress_callback = callback
+        if not extra_buffers:
+            params.use_extra_bufts = False
         return params
 
     class _DeferredFormatter:

@@ -48,9 +48,15 @@ class TextStream:
         return out
 
     def flush(self) -> str:
-        """Whatever is left when the reply ends for another reason than a stop string."""
+        """Whatever is left when the reply ends for another reason than a stop string.
+
+        A reply cut by its length limit can end inside a character (a Korean syllable is
+        two or three tokens): those bytes are not text yet and are left out, rather than
+        shown as U+FFFD at the end of the reply.
+        """
         if self.stopped:
             return ""
-        out = self._hold + self._decoder.decode(b"", final=True)
+        out = self._hold
+        self._decoder.reset()
         self._hold = ""
         return out

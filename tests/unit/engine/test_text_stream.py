@@ -31,3 +31,10 @@ def test_hold_back_is_bounded_by_the_longest_stop_string() -> None:
     stream = TextStream(stop=["###"])
     shown = stream.feed(b"x" * 1000 + b"##")
     assert shown == "x" * 1000
+
+
+def test_a_reply_cut_inside_a_character_ends_without_a_replacement_mark() -> None:
+    stream = TextStream()
+    data = "이 단어".encode()
+    shown = stream.feed(data[:-2])  # the limit hit after the first byte of "어"
+    assert shown + stream.flush() == "이 단"

@@ -50,6 +50,7 @@ from serve_process import ServeProcess  # noqa: E402
 from parrotchat.core.models.starter import starter_model_path  # noqa: E402
 from parrotchat.engine.calls import load_model, stream_chat  # noqa: E402
 from parrotchat.engine.local.client import EngineClient  # noqa: E402
+from parrotchat.engine.local.cpu_features import use_extra_buffers  # noqa: E402
 from parrotchat.engine.protocol import (  # noqa: E402
     ChatRequest,
     CompleteRequest,
@@ -277,6 +278,8 @@ def llama_server(binary: str, model: str, threads: int) -> OtherServer:
         "--parallel",
         "1",
     ]
+    if not use_extra_buffers():
+        command.append("--no-repack")  # the engine's own choice (cpu_features.py): same setup
     return OtherServer("llama-server", command, port)
 
 

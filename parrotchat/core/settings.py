@@ -34,6 +34,7 @@ class Settings:
     batch_size: int = 512
     default_model: str | None = None
     ui_language: str | None = None  # None: follow the system
+    theme: str = "system"  # the window's colours: "system", "light" or "dark"
     hub_endpoint: str | None = None
     hub_token: str | None = None
     proxy: str | None = None  # None: the system proxy

@@ -80,6 +80,15 @@ def _overflow(v: Any) -> OverflowPolicy:
     raise ValueError(f"is not one of {', '.join(OVERFLOW_POLICIES)}")
 
 
+THEMES = ("system", "light", "dark")
+
+
+def _theme(v: Any) -> str:
+    if v not in THEMES:
+        raise ValueError(f"is not one of {', '.join(THEMES)}")
+    return str(v)
+
+
 SETTING_CHECKS: dict[str, Callable[[Any], Any]] = {
     "context_length": _int(256, 1 << 21),
     "overflow_policy": _overflow,
@@ -89,6 +98,7 @@ SETTING_CHECKS: dict[str, Callable[[Any], Any]] = {
     "batch_size": _int(1, 1 << 16),
     "default_model": _optional(_text),
     "ui_language": _optional(_text),
+    "theme": _theme,
     "hub_endpoint": _optional(_url),
     "hub_token": _optional(_text),
     "proxy": _optional(_text),

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QByteArray, QEvent, QObject, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QFileDialog,
     QLabel,
     QMainWindow,
@@ -40,9 +41,11 @@ from parrotchat.gui.models.controller import ModelController
 from parrotchat.gui.models.dialog import ModelsDialog
 from parrotchat.gui.models.model_picker import ModelPicker
 from parrotchat.gui.no_model_banner import NoModelBanner
+from parrotchat.gui.runtime_messages import localize
 from parrotchat.gui.serving.serve_panel import ServePanel
 from parrotchat.gui.serving.window_server import WindowServer
 from parrotchat.gui.small_model_note import SmallModelNote
+from parrotchat.gui.theme import apply_theme
 from parrotchat.gui.window_actions import WindowActions
 
 if TYPE_CHECKING:
@@ -102,7 +105,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(APP_TITLE)
         self._default_size()
 
-        self.actions_ = WindowActions(self, settings.ui_language)
+        self.actions_ = WindowActions(self, settings.ui_language, settings.theme)
         self.model_picker = ModelPicker()
         toolbar = QToolBar(self.tr("Model"))
         toolbar.setObjectName("modelToolbar")
@@ -171,6 +174,7 @@ class MainWindow(QMainWindow):
         self.server.servingChanged.connect(a.serve.setChecked)
         self.server.noticePosted.connect(self.notify)
         a.language_group.triggered.connect(self._language_chosen)
+        a.theme_group.triggered.connect(self._theme_chosen)
 
         self.chat_list.newChatRequested.connect(self.chats.new_chat)
         self.chat_list.chatSelected.connect(self.chats.open_chat)
@@ -366,7 +370,9 @@ class MainWindow(QMainWindow):
 
     @Slot(str)
     def notify(self, text: str) -> None:
-        self.statusBar().showMessage(text, 8000)
+        shown = localize(text)  # core and engine notices come in English
+        self.statusBar().showMessage(shown.text, 8000)
+        self.statusBar().setToolTip(shown.original or "")
 
     @Slot(int, int)
     def _show_context_usage(self, used: int, total: int) -> None:
@@ -563,6 +569,14 @@ class MainWindow(QMainWindow):
     def _language_chosen(self, action: QAction) -> None:
         self.settings.ui_language = str(action.data()) or None
         self.notify(self.tr("The new language applies when ParrotChat starts again."))
+
+    @Slot(QAction)
+    def _theme_chosen(self, action: QAction) -> None:
+        self.settings.theme = str(action.data())
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            apply_theme(app, self.settings.theme)
+        self.settingsChanged.emit()
 
     @Slot()
     def _about(self) -> None:

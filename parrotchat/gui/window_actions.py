@@ -13,7 +13,9 @@ from parrotchat.gui.shortcuts_dialog import ShortcutsDialog
 class WindowActions(QObject):
     """Every QAction of the main window; MainWindow connects them."""
 
-    def __init__(self, window: QMainWindow, ui_language_setting: str | None) -> None:
+    def __init__(
+        self, window: QMainWindow, ui_language_setting: str | None, theme_setting: str = "system"
+    ) -> None:
         super().__init__(window)
         self.new_chat = QAction(self.tr("New chat"), window)
         self.new_chat.setShortcut(QKeySequence("Ctrl+N"))
@@ -61,6 +63,20 @@ class WindowActions(QObject):
             self.language_group.addAction(action)
             self.language_actions.append(action)
 
+        self.theme_group = QActionGroup(window)
+        self.theme_actions: list[QAction] = []
+        for theme, name in (
+            ("system", self.tr("System")),
+            ("light", self.tr("Light")),
+            ("dark", self.tr("Dark")),
+        ):
+            action = QAction(name, window)
+            action.setData(theme)
+            action.setCheckable(True)
+            action.setChecked(theme == theme_setting)
+            self.theme_group.addAction(action)
+            self.theme_actions.append(action)
+
         bar = window.menuBar()
         file_menu = bar.addMenu(self.tr("&File"))
         file_menu.addActions([self.new_chat, self.manage_models])
@@ -77,6 +93,9 @@ class WindowActions(QObject):
         self.language_menu = QMenu(self.tr("Language"), window)
         self.language_menu.addActions(self.language_actions)
         view_menu.addMenu(self.language_menu)
+        self.theme_menu = QMenu(self.tr("Theme"), window)
+        self.theme_menu.addActions(self.theme_actions)
+        view_menu.addMenu(self.theme_menu)
         help_menu = bar.addMenu(self.tr("&Help"))
         help_menu.addActions([self.shortcuts, self.about])
 

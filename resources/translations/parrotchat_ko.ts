@@ -668,6 +668,21 @@ Translate and Summarize are one click away under the message box.</source>
     </message>
 </context>
 <context>
+    <name>LinkDialog</name>
+    <message>
+        <source>Open link?</source>
+        <translation>링크를 열까요?</translation>
+    </message>
+    <message>
+        <source>Open this address in your browser?</source>
+        <translation>이 주소를 브라우저에서 열까요?</translation>
+    </message>
+    <message>
+        <source>Open link</source>
+        <translation>링크 열기</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
         <source>Model</source>
@@ -1125,6 +1140,109 @@ Chat with language models on your own computer.</source>
     </message>
 </context>
 <context>
+    <name>RuntimeMessages</name>
+    <message>
+        <source>The engine process was killed (SIGKILL; the system may have run out of memory).</source>
+        <translation>엔진 프로세스가 강제로 종료되었습니다(SIGKILL, 메모리가 부족했을 수 있습니다).</translation>
+    </message>
+    <message>
+        <source>The engine process aborted (llama.cpp stopped on an internal check).</source>
+        <translation>엔진 프로세스가 중단되었습니다(llama.cpp 내부 검사에서 멈춤).</translation>
+    </message>
+    <message>
+        <source>The engine process crashed (segmentation fault).</source>
+        <translation>엔진 프로세스가 비정상 종료되었습니다(세그멘테이션 오류).</translation>
+    </message>
+    <message>
+        <source>The engine process was stopped by signal %1.</source>
+        <translation>엔진 프로세스가 신호 %1(으)로 멈췄습니다.</translation>
+    </message>
+    <message>
+        <source>The engine process exited with code %1.</source>
+        <translation>엔진 프로세스가 코드 %1(으)로 끝났습니다.</translation>
+    </message>
+    <message>
+        <source>The engine process stopped answering.</source>
+        <translation>엔진 프로세스가 응답하지 않습니다.</translation>
+    </message>
+    <message>
+        <source>The engine could not be restarted: </source>
+        <translation>엔진을 다시 시작할 수 없습니다: </translation>
+    </message>
+    <message>
+        <source>%1: the connection was stopped.</source>
+        <translation>%1: 연결이 끊겼습니다.</translation>
+    </message>
+    <message>
+        <source>Model %1 could not be loaded: </source>
+        <translation>모델 %1을(를) 불러올 수 없습니다: </translation>
+    </message>
+    <message>
+        <source>Model %1 is too large for this machine: </source>
+        <translation>모델 %1은(는) 이 컴퓨터에 너무 큽니다: </translation>
+    </message>
+    <message>
+        <source>Model file %1 was not found.</source>
+        <translation>모델 파일 %1을(를) 찾을 수 없습니다.</translation>
+    </message>
+    <message>
+        <source>The GPU could not be used (%1); running on the CPU</source>
+        <translation>GPU를 사용할 수 없어 CPU에서 실행합니다(%1)</translation>
+    </message>
+    <message>
+        <source>No model is loaded</source>
+        <translation>불러온 모델이 없습니다</translation>
+    </message>
+    <message>
+        <source>%1: not a GGUF file; ParrotChat runs .gguf model files.</source>
+        <translation>%1: GGUF 파일이 아닙니다. ParrotChat은 .gguf 모델 파일을 실행합니다.</translation>
+    </message>
+    <message>
+        <source>%1: not a GGUF model file (it is another kind of file).</source>
+        <translation>%1: GGUF 모델 파일이 아닙니다(다른 종류의 파일입니다).</translation>
+    </message>
+    <message>
+        <source>%1: the file is damaged or incomplete; download it again.</source>
+        <translation>%1: 파일이 손상되었거나 다 받아지지 않았습니다. 다시 다운로드하세요.</translation>
+    </message>
+    <message>
+        <source>%1: written in a newer format than this version reads; update ParrotChat.</source>
+        <translation>%1: 이 버전이 읽지 못하는 새 형식입니다. ParrotChat을 업데이트하세요.</translation>
+    </message>
+    <message>
+        <source>%1: a GGUF file made for a different kind of computer.</source>
+        <translation>%1: 다른 종류의 컴퓨터용으로 만든 GGUF 파일입니다.</translation>
+    </message>
+    <message>
+        <source>%1: part of a split model whose first part (%2) is missing.</source>
+        <translation>%1: 나뉜 모델의 일부인데 첫 부분(%2)이 없습니다.</translation>
+    </message>
+    <message>
+        <source>Hub search is off: ParrotChat is in offline mode. To go online, untick “Offline” under Network at the bottom of the Download tab (Models window).</source>
+        <translation>허브 검색이 꺼져 있습니다. ParrotChat이 오프라인 모드입니다. 온라인으로 바꾸려면 모델 창의 다운로드 탭 아래쪽 네트워크에서 “오프라인”의 체크를 해제하세요.</translation>
+    </message>
+    <message>
+        <source>Hub search is off: %1 is set in the environment.</source>
+        <translation>허브 검색이 꺼져 있습니다. 환경 변수 %1이(가) 설정되어 있습니다.</translation>
+    </message>
+    <message>
+        <source>This chat needs %1 tokens but the context holds %2 (%3 kept free for the reply). Start a new chat, raise the context length, or let ParrotChat drop the oldest turns.</source>
+        <translation>이 대화에는 토큰 %1개가 필요하지만 컨텍스트에는 %2개만 들어갑니다(답변용으로 %3개를 비워 둠). 새 대화를 시작하거나, 컨텍스트 길이를 늘리거나, 가장 오래된 대화를 빼도록 설정하세요.</translation>
+    </message>
+    <message>
+        <source>The message is %1 tokens long with the system prompt, more than the context length of %2. Shorten it or raise the context length.</source>
+        <translation>메시지가 시스템 프롬프트를 포함해 토큰 %1개로, 컨텍스트 길이 %2보다 깁니다. 메시지를 줄이거나 컨텍스트 길이를 늘리세요.</translation>
+    </message>
+    <message>
+        <source>The prompt is %1 tokens long; the context holds %2 with at least one token for the reply.</source>
+        <translation>프롬프트가 토큰 %1개입니다. 컨텍스트에는 답변용 토큰 1개 이상을 포함해 %2개가 들어갑니다.</translation>
+    </message>
+    <message>
+        <source>(details in English: point here to read them)</source>
+        <translation>(자세한 내용은 영어로만 있습니다. 마우스를 올려 보세요)</translation>
+    </message>
+</context>
+<context>
     <name>SearchResults</name>
     <message>
         <source>in another version</source>
@@ -1546,6 +1664,18 @@ Chat with language models on your own computer.</source>
         <translation>시스템 언어</translation>
     </message>
     <message>
+        <source>System</source>
+        <translation>시스템 설정</translation>
+    </message>
+    <message>
+        <source>Light</source>
+        <translation>밝게</translation>
+    </message>
+    <message>
+        <source>Dark</source>
+        <translation>어둡게</translation>
+    </message>
+    <message>
         <source>&amp;File</source>
         <translation>파일(&amp;F)</translation>
     </message>
@@ -1560,6 +1690,10 @@ Chat with language models on your own computer.</source>
     <message>
         <source>Language</source>
         <translation>언어</translation>
+    </message>
+    <message>
+        <source>Theme</source>
+        <translation>테마</translation>
     </message>
     <message>
         <source>&amp;Help</source>

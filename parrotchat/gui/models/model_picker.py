@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from parrotchat.gui.models.remote_models import RemoteChoice, ServerListing
+from parrotchat.gui.runtime_messages import plain
 
 if TYPE_CHECKING:
     from parrotchat.core.models.info import ModelInfo
@@ -101,7 +102,8 @@ class ModelPicker(QWidget):
             self._add_header(self.tr("On %1").replace("%1", listing.server))
             if listing.error is not None:
                 self._add_header(
-                    self.tr("    Not available: %1").replace("%1", listing.error), listing.error
+                    self.tr("    Not available: %1").replace("%1", plain(listing.error)),
+                    listing.error,
                 )
             elif not listing.models:
                 self._add_header(self.tr("    Serves no models"))

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 from gui_helpers import WindowFactory
-from PySide6.QtCore import QObject, QPoint, Qt, QUrl, Slot
+from PySide6.QtCore import QCoreApplication, QObject, QPoint, Qt, QUrl, Slot
 from PySide6.QtGui import QDesktopServices, QTextCursor, QTextDocument
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
@@ -15,6 +15,7 @@ from screenshots import save_shot
 
 from parrotchat.core.chats.store import ChatStore
 from parrotchat.gui.fitted_text import FittedTextView
+from parrotchat.gui.i18n import install_translators
 from parrotchat.gui.link_guard import LinkDialog
 from parrotchat.gui.main import WindowSession
 
@@ -101,3 +102,23 @@ def test_link_asks_before_opening(
     dialog.open_button.click()  # "Open link": the browser gets exactly that address
     qtbot.waitUntil(lambda: browser.urls == [TARGET], timeout=5000)
     assert _dialog() is None
+
+
+def test_link_dialog_in_korean(
+    make_window: WindowFactory, qtbot: QtBot, browser: _Opened, qapp: QApplication
+) -> None:
+    translators = install_translators(qapp, "ko")
+    try:
+        session = make_window(wait_model=False, ui_lang="ko")
+        session.chats.open_chat(_reply_with_link(session.store, "링크"))
+        dialog = _click_link(qtbot, session)
+        assert dialog.open_button.text() == "링크 열기"
+        assert dialog.text().startswith("이 주소를 브라우저에서 열까요?")
+        assert TARGET in dialog.text()
+        save_shot(dialog, "link_confirm_ko.png")
+        dialog.cancel_button.click()
+        qtbot.waitUntil(lambda: _dialog() is None)
+        assert browser.urls == []
+    finally:
+        for translator in translators:
+            QCoreApplication.removeTranslator(translator)

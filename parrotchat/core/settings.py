@@ -49,6 +49,10 @@ class Settings:
     serve_max_waiting: int = 16
     window_geometry: str | None = None  # base64 of QWidget.saveGeometry()
     splitter_state: str | None = None  # base64 of QSplitter.saveState()
+    # The side panels as the user last chose (a narrow window may fold them meanwhile).
+    show_chat_list: bool = True
+    show_controls: bool = True
+    panel_widths: list[int] = field(default_factory=lambda: [220, 330])  # list, controls
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

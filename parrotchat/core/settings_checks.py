@@ -67,6 +67,16 @@ def _gpu_layers(v: Any) -> str:
     raise ValueError('is not "auto", "all" or a number of layers')
 
 
+def _panel_widths(v: Any) -> list[int]:
+    if (
+        not isinstance(v, list)
+        or len(v) != 2
+        or not all(isinstance(w, int) and not isinstance(w, bool) and 50 <= w <= 4000 for w in v)
+    ):
+        raise ValueError("is not two widths in pixels (50–4000)")
+    return list(v)
+
+
 def _bool(v: Any) -> bool:
     if not isinstance(v, bool):
         raise ValueError("is not true or false")
@@ -110,6 +120,9 @@ SETTING_CHECKS: dict[str, Callable[[Any], Any]] = {
     "serve_max_waiting": _int(0, 10_000),
     "window_geometry": _optional(_base64),
     "splitter_state": _optional(_base64),
+    "show_chat_list": _bool,
+    "show_controls": _bool,
+    "panel_widths": _panel_widths,
 }
 
 

@@ -44,6 +44,7 @@ from parrotchat.gui.no_model_banner import NoModelBanner
 from parrotchat.gui.runtime_messages import localize
 from parrotchat.gui.serving.serve_panel import ServePanel
 from parrotchat.gui.serving.window_server import WindowServer
+from parrotchat.gui.side_panels import SidePanels
 from parrotchat.gui.small_model_note import SmallModelNote
 from parrotchat.gui.theme import apply_theme
 from parrotchat.gui.window_actions import WindowActions
@@ -55,6 +56,9 @@ if TYPE_CHECKING:
     from parrotchat.gui.models.remote_models import RemoteChoice
 
 APP_TITLE = "ParrotChat"
+# The narrowest the chat column may be squeezed to when the user shows a side panel in
+# a small window (see side_panels.py: the panels fold first, so it is rarely reached).
+CENTER_MIN_WIDTH = 320
 
 
 def _b64(data: QByteArray) -> str:
@@ -96,6 +100,7 @@ class MainWindow(QMainWindow):
         self.models = models
         self.engine = engine
         self._error_after_crash = -1  # engine.crashes when the banner last showed an error
+        self._asked_context: int | None = None  # a context length set in the controls
         self.templates = templates
         self.settings = settings
         self.ui_lang = ui_lang
@@ -110,8 +115,12 @@ class MainWindow(QMainWindow):
         toolbar = QToolBar(self.tr("Model"))
         toolbar.setObjectName("modelToolbar")
         toolbar.setMovable(False)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        toolbar.addAction(self.actions_.show_chat_list)
         toolbar.addWidget(self.model_picker)
+        toolbar.addAction(self.actions_.show_controls)
         self.addToolBar(toolbar)
+        self._toolbar = toolbar
 
         self.chat_list = ChatListPanel()
         self.banner = ErrorBanner()
@@ -140,6 +149,7 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setStretchFactor(2, 0)
         self.splitter.setSizes([220, 620, 330])
+        center.setMinimumWidth(CENTER_MIN_WIDTH)
         self.setCentralWidget(self.splitter)
 
         self.context_label = QLabel()
@@ -153,6 +163,13 @@ class MainWindow(QMainWindow):
         )
         self._connect_signals()
         self._restore_layout()
+        self.panels = SidePanels(
+            self.splitter,
+            (self.actions_.show_chat_list, self.actions_.show_controls),
+            settings,
+        )
+        self.panels.noticePosted.connect(self.notify)
+        self.setMinimumWidth(self._toolbar_width())
         self.installEventFilter(self)
 
     # --- wiring ----------------------------------------------------------------------------
@@ -168,7 +185,6 @@ class MainWindow(QMainWindow):
         a.focus_composer.triggered.connect(self.composer.edit.setFocus)
         a.stop.triggered.connect(self.chats.stop)
         a.regenerate.triggered.connect(self.chats.regenerate)
-        a.show_controls.toggled.connect(self.controls.setVisible)
         a.about.triggered.connect(self._about)
         a.serve.toggled.connect(self._serve_toggled)
         self.server.servingChanged.connect(a.serve.setChecked)
@@ -478,6 +494,16 @@ class MainWindow(QMainWindow):
     @Slot(dict)
     def _model_loaded(self, loaded: dict[str, Any]) -> None:
         self.model_picker.show_loaded(self.models.current, loaded)
+        asked, self._asked_context = self._asked_context, None
+        in_effect = int(loaded.get("n_ctx") or 0)
+        if asked is not None and in_effect and in_effect != asked:
+            # llama.cpp rounds the context up to whole blocks of 256 tokens; a server
+            # keeps its own. The context meter shows the real figure: say why it differs.
+            self.notify(
+                self.tr("Context length in effect: %1 tokens (you asked for %2).")
+                .replace("%1", f"{in_effect:,}")
+                .replace("%2", f"{asked:,}")
+            )
         if self.banner.isVisible() and self.chats.can_retry is False and not self.banner.sticky:
             self.banner.hide()
 
@@ -527,6 +553,7 @@ class MainWindow(QMainWindow):
         if (s.context_length, s.gpu_layers, s.threads) == (context_length, gpu_layers, threads):
             return
         s.context_length, s.gpu_layers, s.threads = context_length, gpu_layers, threads
+        self._asked_context = context_length
         if self.chats.busy:
             self.chats.stop()
         self.models.reload()
@@ -592,6 +619,23 @@ class MainWindow(QMainWindow):
 
     # --- layout and closing -----------------------------------------------------------------------
 
+    def _toolbar_width(self) -> int:
+        """The window's narrowest: the top bar whole, even while a model loads (a
+        toolbar with no room would hide its items behind a » button)."""
+        toolbar = self._toolbar
+        items = [toolbar.widgetForAction(a) for a in toolbar.actions()]
+        widths = [
+            self.model_picker.widest_minimum() if w is self.model_picker else w.sizeHint().width()
+            for w in items
+            if w is not None
+        ]
+        layout = toolbar.layout()
+        spacing = layout.spacing() if layout is not None else 0
+        margins = toolbar.contentsMargins()
+        # The handle and the toolbar's own frame: a few pixels the style adds.
+        extra = toolbar.style().pixelMetric(toolbar.style().PixelMetric.PM_ToolBarHandleExtent)
+        return sum(widths) + spacing * len(widths) + margins.left() + margins.right() + extra + 8
+
     def _default_size(self) -> None:
         screen = self.screen().availableGeometry() if self.screen() else None
         width, height = 1180, 760
@@ -611,6 +655,7 @@ class MainWindow(QMainWindow):
     def save_layout(self) -> None:
         self.settings.window_geometry = _b64(self.saveGeometry())
         self.settings.splitter_state = _b64(self.splitter.saveState())
+        self.panels.remember()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.chat_list.commit_delete()

@@ -186,6 +186,9 @@ _RULES: list[tuple[str, Callable[[], str]]] = [
     ),
 ]
 _COMPILED = [(re.compile(pattern), sentence) for pattern, sentence in _RULES]
+# Rules whose first group is a model file: the window names the file, not its folder
+# (the whole path stays in the original, for the tooltip).
+_NAMES_A_FILE = {pattern for pattern, _ in _RULES if pattern.startswith(_FILE)}
 
 # A run of printable ASCII words; it is English when three or more of them are words.
 _ASCII_RUN = re.compile(r"[A-Za-z][!-~]*(?: +[!-~]+)*")
@@ -221,12 +224,18 @@ class Shown:
 def translate_text(text: str) -> str:
     """Every known message shape in `text` in the window's language."""
     for pattern, sentence in _COMPILED:
-        text = pattern.sub(_filler(sentence), text)
+        text = pattern.sub(_filler(sentence, pattern.pattern in _NAMES_A_FILE), text)
     return text
 
 
-def _filler(sentence: Callable[[], str]) -> Callable[[re.Match[str]], str]:
-    return lambda match: _fill(sentence(), match.groups())
+def _filler(sentence: Callable[[], str], names_file: bool) -> Callable[[re.Match[str]], str]:
+    def fill(match: re.Match[str]) -> str:
+        groups = match.groups()
+        if names_file and groups[0]:
+            groups = (re.split(r"[/\\]", groups[0])[-1], *groups[1:])
+        return _fill(sentence(), groups)
+
+    return fill
 
 
 def localize(text: str) -> Shown:

@@ -36,9 +36,11 @@ from PySide6.QtWidgets import (
 from pytestqt.qtbot import QtBot
 from screenshots import save_shot
 
+from parrotchat.core.hub.config import OFFLINE_MESSAGE
 from parrotchat.gui.chat.message_widget import MessageWidget
 from parrotchat.gui.fitted_text import FittedTextView
 from parrotchat.gui.i18n import install_translators
+from parrotchat.gui.runtime_messages import Shown, localize
 
 # Latin-letter words a Korean window may show: names, not English.
 NAMES = {"ParrotChat", "English", "Markdown", "Python", "Top P", "Top K", "Min P"}
@@ -114,6 +116,31 @@ def test_english_words_finds_english_and_keeps_names() -> None:
     assert english_words("Hub features are unavailable. 허브") == ["Hub", "features", "are",
                                                                   "unavailable"]  # fmt: skip
     assert english_words("⚠ 중단됨: The engine process was killed") != []
+
+
+def test_english_window_keeps_the_engine_words_and_names_the_real_place(
+    qapp: QApplication,
+) -> None:
+    crash = "The engine process exited with code 3."
+    assert localize(crash) == Shown(crash, None)  # English UI: as the engine said it
+    odd = "Something nobody foresaw happened to the disk"
+    assert localize(odd) == Shown(odd, None)  # no note in English: the words are shown
+    offline = localize(OFFLINE_MESSAGE)
+    assert "Settings" not in offline.text and "Network" in offline.text
+    assert offline.original == OFFLINE_MESSAGE
+    broken = localize("/data/models/half.gguf: truncated: the file ended at byte 1,024")
+    assert broken.text == "half.gguf: the file is damaged or incomplete; download it again."
+    assert broken.original is not None and "/data/models/half.gguf" in broken.original
+
+
+def test_korean_keeps_names_and_numbers_and_notes_unknown_english(korean: None) -> None:
+    assert localize("The engine process exited with code 3.").text == (
+        "엔진 프로세스가 코드 3(으)로 끝났습니다."
+    )
+    loaded = localize("Model big.gguf could not be loaded: failed to allocate buffer")
+    assert loaded.text.startswith("모델 big.gguf을(를) 불러올 수 없습니다")
+    assert "failed" not in loaded.text and "(자세한 내용은 영어로만" in loaded.text
+    assert loaded.original is not None and "failed to allocate buffer" in loaded.original
 
 
 class _Seen:

@@ -25,6 +25,7 @@ from parrotchat.gui.chat.branch_switcher import BranchSwitcher
 from parrotchat.gui.chat.code_block import CodeBlock
 from parrotchat.gui.chat.markdown_blocks import FOLD_CHARS, PAGE_BLOCKS, page_end, split_page
 from parrotchat.gui.chat.stats_line import format_stats
+from parrotchat.gui.elided import ElidedLabel
 from parrotchat.gui.fitted_text import FittedTextView
 
 SHOW_ALL_CHUNK = 32 * 1024  # characters of plain text added per event-loop turn (~15 ms)
@@ -75,7 +76,9 @@ class MessageWidget(QFrame):
         self._flash_timer: QTimer | None = None  # made when a search outlines this message
         self.setObjectName("userMessage" if message.role == "user" else "assistantMessage")
 
-        self.role_label = QLabel(self._role_name(message))
+        # A long model name is cut with "…" (whole in the tooltip): the buttons beside
+        # it must stay on screen however narrow the chat column gets.
+        self.role_label = ElidedLabel(self._role_name(message))
         self.role_label.setObjectName("roleLabel")
         self.role_label.setFont(_bold_font(self.role_label.font()))
         self.copy_button = self._tool_button(self.tr("Copy"))

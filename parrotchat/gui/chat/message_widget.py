@@ -21,6 +21,7 @@ from PySide6.QtGui import QColor, QFont, QGuiApplication, QPainter, QPaintEvent,
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
 from parrotchat.core.chats.records import Message
+from parrotchat.gui.chat import line_breaks
 from parrotchat.gui.chat.branch_switcher import BranchSwitcher
 from parrotchat.gui.chat.code_block import CodeBlock
 from parrotchat.gui.chat.markdown_blocks import FOLD_CHARS, PAGE_BLOCKS, page_end, split_page
@@ -45,7 +46,8 @@ def _bold_font(base: QFont) -> QFont:
 
 def prose_view(markdown: str) -> FittedTextView:
     view = FittedTextView(wrap=True)
-    view.setMarkdown(markdown)
+    view.setMarkdown(line_breaks.mark(markdown))
+    line_breaks.apply(view.document())
     return view
 
 

@@ -154,6 +154,36 @@ _RULES: list[tuple[str, Callable[[], str]]] = [
             "RuntimeMessages", "Hub search is off: %1 is set in the environment."
         ),
     ),
+    # The settings file (core/settings.py): said at start, in the banner.
+    (
+        r"Unknown setting '([^'\n]+)' ignored",
+        lambda: QCoreApplication.translate("RuntimeMessages", "Unknown setting “%1” ignored."),
+    ),
+    (
+        r"Setting '([^'\n]+)' = [^\n]*?; using the default ([^\n]+)",
+        lambda: QCoreApplication.translate(
+            "RuntimeMessages", "Setting “%1” had a value that cannot be used; using the default %2."
+        ),
+    ),
+    (
+        r"([^\n]+?\.json) (?:is not valid JSON \(line \d+\)|does not hold a JSON object|"
+        r"has an invalid schema_version [^;\n]*|cannot be read \([^\n]*?\)|"
+        r"cannot be upgraded from [^\n]*?); using defaults \(the old file is kept as ([^)\n]+)\)",
+        lambda: QCoreApplication.translate(
+            "RuntimeMessages",
+            "The settings file %1 is damaged; the default settings are used (the old file is "
+            "kept as %2).",
+        ),
+    ),
+    (
+        r"([^\n]+?\.json) was written by a newer ParrotChat \(settings version (\d+), this "
+        r"version knows (\d+)\); using defaults and leaving the file as is",
+        lambda: QCoreApplication.translate(
+            "RuntimeMessages",
+            "The settings file %1 was written by a newer ParrotChat (settings version %2; this "
+            "one knows %3): the default settings are used and the file is left as it is.",
+        ),
+    ),
     # A turn that does not fit (core/chats/context_budget.py, engine/local/runtime.py).
     (
         r"This chat needs (\d+) tokens but the context holds (\d+) \((\d+) kept free for the "

@@ -1312,6 +1312,22 @@ Chat with language models on your own computer.</source>
         <translation>허브 검색이 꺼져 있습니다. 환경 변수 %1이(가) 설정되어 있습니다.</translation>
     </message>
     <message>
+        <source>Unknown setting “%1” ignored.</source>
+        <translation>알 수 없는 설정 “%1”은(는) 무시했습니다.</translation>
+    </message>
+    <message>
+        <source>Setting “%1” had a value that cannot be used; using the default %2.</source>
+        <translation>설정 “%1”의 값을 쓸 수 없어 기본값 %2을(를) 사용합니다.</translation>
+    </message>
+    <message>
+        <source>The settings file %1 is damaged; the default settings are used (the old file is kept as %2).</source>
+        <translation>설정 파일 %1이(가) 손상되어 기본 설정을 사용합니다(이전 파일은 %2(으)로 보관했습니다).</translation>
+    </message>
+    <message>
+        <source>The settings file %1 was written by a newer ParrotChat (settings version %2; this one knows %3): the default settings are used and the file is left as it is.</source>
+        <translation>설정 파일 %1은(는) 더 새로운 ParrotChat이 저장한 것입니다(설정 버전 %2, 이 버전은 %3까지 앎). 기본 설정을 사용하고 파일은 그대로 둡니다.</translation>
+    </message>
+    <message>
         <source>This chat needs %1 tokens but the context holds %2 (%3 kept free for the reply). Start a new chat, raise the context length, or let ParrotChat drop the oldest turns.</source>
         <translation>이 대화에는 토큰 %1개가 필요하지만 컨텍스트에는 %2개만 들어갑니다(답변용으로 %3개를 비워 둠). 새 대화를 시작하거나, 컨텍스트 길이를 늘리거나, 가장 오래된 대화를 빼도록 설정하세요.</translation>
     </message>

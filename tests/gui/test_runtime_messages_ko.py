@@ -37,9 +37,13 @@ from pytestqt.qtbot import QtBot
 from screenshots import save_shot
 
 from parrotchat.core.hub.config import OFFLINE_MESSAGE
+from parrotchat.core.paths import AppPaths
+from parrotchat.core.settings import load_settings
 from parrotchat.gui.chat.message_widget import MessageWidget
+from parrotchat.gui.engine_controller import EngineController
 from parrotchat.gui.fitted_text import FittedTextView
 from parrotchat.gui.i18n import install_translators
+from parrotchat.gui.main import WindowSession
 from parrotchat.gui.runtime_messages import Shown, localize
 
 # Latin-letter words a Korean window may show: names, not English.
@@ -54,8 +58,10 @@ _TAG = re.compile(r"<[^>]+>")
 def english_words(text: str) -> list[str]:
     """Words of two or more Latin letters that are not names. Kept: file and model
     names, paths and addresses (a dot, dash, slash, digit or underscore in the
-    token), acronyms (GGUF, CPU, SIGKILL), and the names above."""
+    token), acronyms (GGUF, CPU, SIGKILL), a quoted key (a setting's name in its file),
+    and the names above."""
     text = html.unescape(_TAG.sub(" ", text))
+    text = re.sub(r"“[A-Za-z_]\w*”", " ", text)  # a quoted key: "설정 “threads”"
     for name in NAMES | KEYS | MODEL_FAMILIES:
         text = text.replace(name, " ")
     found = []
@@ -244,3 +250,28 @@ def test_korean_window_has_no_english_at_runtime(
 
     session.chats.ignore_eos = False
     qtbot.waitUntil(lambda: session.engine.is_ready, timeout=60_000)  # for the next test
+
+
+def test_korean_start_up_banner_for_a_damaged_settings_file(
+    korean: None, qtbot: QtBot, tmp_path: Path, shared_engine: EngineController
+) -> None:
+    paths = AppPaths.portable(tmp_path)
+    paths.ensure()
+    paths.settings_file.write_text('{"threads": "many", "colour": 1, "schema_version": 1}')
+    settings, warnings = load_settings(paths.settings_file)
+    assert len(warnings) == 2  # the core's English sentences
+    session = WindowSession.create(
+        paths, settings, engine=shared_engine, warnings=warnings, ui_lang="ko"
+    )
+    try:
+        session.show()
+        banner = session.window.banner
+        qtbot.waitUntil(banner.isVisible)
+        assert (
+            "“threads”" in banner.detail_label.text() and "“colour”" in banner.detail_label.text()
+        )
+        assert "many" in banner.detail_label.toolTip()  # the core's words, whole
+        _no_english("start-up banner", session.window, _Seen())
+        save_shot(session.window, "runtime_settings_banner_ko.png")
+    finally:
+        session.close()

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 from gui_helpers import WindowFactory, fast_settings, fill_chat
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QColor, QGuiApplication, QImage, QPalette
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
@@ -19,6 +20,7 @@ from screenshots import save_shot
 
 from parrotchat.core.settings import load_settings
 from parrotchat.gui.chat.code_block import CodeBlock
+from parrotchat.gui.i18n import install_translators
 from parrotchat.gui.main import WindowSession
 from parrotchat.gui.theme import apply_theme, is_dark
 
@@ -70,14 +72,19 @@ def _choose(session: WindowSession, theme: str) -> None:
     action.trigger()  # what View → Theme → <theme> does
 
 
-def _window_with_banner_and_code(make_window: WindowFactory, qtbot: QtBot) -> WindowSession:
+def _window_with_banner_and_code(
+    make_window: WindowFactory, qtbot: QtBot, ui_lang: str = "en"
+) -> WindowSession:
     settings = fast_settings()
     settings.offline = True
-    session = make_window(settings=settings, wait_model=False)
+    # With the model loaded: a load that finishes later takes an error band down.
+    session = make_window(settings=settings, ui_lang=ui_lang)
     session.window.resize(1180, 760)
     session.chats.open_chat(fill_chat(session.store, 2, "Theme check"))
     session.window.banner.show_error(
-        "The reply failed", "The engine process exited with code 3.", can_retry=True
+        QCoreApplication.translate("ChatController", "The reply failed"),
+        "The engine process exited with code 3.",  # as the engine says it
+        can_retry=True,
     )
     qtbot.waitUntil(session.window.banner.isVisible)
     return session
@@ -104,6 +111,7 @@ def test_dark_and_light_themes_from_the_view_menu(
         assert saved.theme == theme, "the choice is written to the settings file at once"
 
         banner = window.banner
+        assert banner.isVisible()
         for label in (banner.title_label, banner.detail_label):
             assert _painted_contrast(banner, label) >= READABLE, (theme, label.text())
         assert _painted_contrast(offline, offline) >= READABLE, (theme, offline.text())
@@ -135,3 +143,32 @@ def test_theme_is_remembered_by_the_next_window(
     again = make_window(settings=saved, wait_model=False)
     checked = [a.data() for a in again.window.actions_.theme_actions if a.isChecked()]
     assert checked == ["dark"]
+
+
+def test_dark_theme_in_korean(make_window: WindowFactory, qtbot: QtBot, qapp: QApplication) -> None:
+    translators = install_translators(qapp, "ko")
+    try:
+        session = _window_with_banner_and_code(make_window, qtbot, "ko")
+        window = session.window
+        assert window.actions_.theme_menu.title() == "테마"
+        assert [a.text() for a in window.actions_.theme_actions] == [
+            "시스템 설정",
+            "밝게",
+            "어둡게",
+        ]
+        _choose(session, "dark")
+        qtbot.wait(100)  # the palette change reaches every widget through the event loop
+        assert is_dark(window.chat_view.palette())
+        banner = window.banner
+        assert banner.isVisible()
+        assert _painted_contrast(banner, banner.detail_label) >= READABLE
+        save_shot(window, "theme_dark_main_window_ko.png")
+        dialog = window.open_models()
+        dialog.show_tab("download")
+        offline = dialog.download.offline_label
+        qtbot.waitUntil(offline.isVisible)
+        assert _painted_contrast(offline, offline) >= READABLE
+        save_shot(dialog, "theme_dark_offline_notice_ko.png")
+    finally:
+        for translator in translators:
+            QCoreApplication.removeTranslator(translator)

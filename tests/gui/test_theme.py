@@ -99,6 +99,10 @@ def test_dark_and_light_themes_from_the_view_menu(
     dialog.show_tab("download")
     offline = dialog.download.offline_label
     qtbot.waitUntil(offline.isVisible)
+    assert session.chats.chat_id is not None
+    session.chats.set_pinned(session.chats.chat_id, True)
+    qtbot.waitUntil(lambda: window.chat_list.list.count() == 1)
+    pins: dict[str, QImage] = {}
     menu_titles = [a.text() for a in window.actions_.theme_menu.actions()]
     assert menu_titles == ["System", "Light", "Dark"]
 
@@ -122,8 +126,11 @@ def test_dark_and_light_themes_from_the_view_menu(
         assert (view_base.lightness() < 128) == (theme == "dark")
         assert _painted_contrast(code, code.view) >= READABLE, theme  # code recoloured too
 
+        pins[theme] = window.chat_list.list.item(0).icon().pixmap(16, 16).toImage()
         save_shot(window, f"theme_{theme}_main_window_en.png")
         save_shot(dialog, f"theme_{theme}_offline_notice_en.png")
+
+    assert pins["dark"] != pins["light"], "the pinned chat's icon follows the theme"
 
     _choose(session, "system")
     assert session.settings.theme == "system"

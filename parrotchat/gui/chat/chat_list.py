@@ -139,6 +139,16 @@ class ChatListPanel(QWidget):
         self.undo_button.clicked.connect(self.undo_delete)
         self._undo_timer.timeout.connect(self.commit_delete)
 
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        # A new theme: the pin's needle too (not while __init__ still builds the panel).
+        if event.type() == QEvent.Type.PaletteChange and hasattr(self, "_pin_icon"):
+            self._pin_icon = pin_icon(self.palette().color(QPalette.ColorRole.PlaceholderText))
+            for row in range(self.list.count()):
+                item = self.list.item(row)
+                if item.data(PINNED_ROLE):
+                    item.setIcon(self._pin_icon)
+
     # --- contents ----------------------------------------------------------------------
 
     def set_chats(self, chats: list[ChatSummary]) -> None:

@@ -32,6 +32,7 @@ from parrotchat.gui.i18n import install_translators, ui_locale
 from parrotchat.gui.main_window import MainWindow
 from parrotchat.gui.models.controller import ModelController
 from parrotchat.gui.platform_check import binding_problem, platform_problem
+from parrotchat.gui.runtime_messages import plain
 from parrotchat.gui.theme import apply_theme
 
 STARTUP_PROBE_ENV = "PARROTCHAT_STARTUP_PROBE"  # a file to write the first-paint time to
@@ -200,7 +201,7 @@ def run_window(ctx: Any, args: Any) -> int:
             ctx.paths, ctx.settings, warnings=ctx.warnings, model=getattr(args, "model", None)
         )
     except StorageError as exc:
-        QMessageBox.critical(None, "ParrotChat", str(exc))
+        QMessageBox.critical(None, "ParrotChat", plain(str(exc)))
         raise
     closer = _Closer(session)
     app.aboutToQuit.connect(closer.close)

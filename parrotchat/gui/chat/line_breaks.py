@@ -33,6 +33,7 @@ _UNMARKED = re.compile(
     r"|\[[^\]]+\]:)"  # link reference definition
     r"|[ \t]*(?:`{3,}|~{3,}))"  # code fence (even indented, inside a list)
 )
+_MARKS = re.compile(MARK + " ?")  # a mark, with the space of the soft break after it
 _TABLE_DELIMITER = re.compile(r"^ {0,3}\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*$")
 
 
@@ -75,10 +76,20 @@ def mark(markdown: str) -> str:
 
 def apply(document: QTextDocument) -> None:
     """After `document.setMarkdown(mark(text))`: soft breaks become line breaks."""
-    flags = QTextDocument.FindFlag.FindCaseSensitively
+    raw = document.toRawText()  # one character per document position
+    if MARK not in raw:
+        return
     cursor = QTextCursor(document)
-    while not (cursor := document.find(MARK + " ", cursor, flags)).isNull():
-        cursor.insertText(LINE_SEPARATOR)
-    cursor = QTextCursor(document)
-    while not (cursor := document.find(MARK, cursor, flags)).isNull():
-        cursor.removeSelectedText()
+    cursor.beginEditBlock()  # one layout pass for all the edits, not one per edit
+    # From the end, so that the positions still to come stay where they were.
+    for found in reversed(list(_MARKS.finditer(raw))):
+        start, end = found.span()
+        if document.characterAt(start) != MARK:
+            continue  # not where the raw text said: leave it rather than cut text
+        cursor.setPosition(start)
+        cursor.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
+        if end - start == 2:
+            cursor.insertText(LINE_SEPARATOR)
+        else:
+            cursor.removeSelectedText()
+    cursor.endEditBlock()

@@ -231,6 +231,7 @@ class MainWindow(QMainWindow):
         self.chats.branchSwitched.connect(self.chat_view.switch_branch)
         self.chats.revealRequested.connect(self.chat_view.reveal)
         self.chats.replyStarted.connect(self._reply_started)
+        self.chats.replyProgress.connect(self.chat_view.show_prompt_progress)
         self.chats.replyChunk.connect(self.chat_view.append_reply)
         self.chats.replyEnded.connect(self.chat_view.end_reply)
         self.chats.replyStatsUpdated.connect(self.chat_view.update_stats)

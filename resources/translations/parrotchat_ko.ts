@@ -876,6 +876,14 @@ Chat with language models on your own computer.</source>
         <source>Assistant</source>
         <translation>어시스턴트</translation>
     </message>
+    <message>
+        <source>Reading your message…</source>
+        <translation>메시지를 읽는 중…</translation>
+    </message>
+    <message>
+        <source>Reading your message… %1%</source>
+        <translation>메시지를 읽는 중… %1%</translation>
+    </message>
 </context>
 <context>
     <name>ModelController</name>

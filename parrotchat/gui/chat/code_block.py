@@ -83,6 +83,11 @@ class CodeBlock(QFrame):
     def _connect_signals(self) -> None:
         self.copy_button.clicked.connect(self._copy)
 
+    def append_code(self, text: str) -> None:
+        """Streaming: more code at the end, as it comes (coloured when the reply ends)."""
+        self.code += text
+        self.view.append_plain(text)
+
     def _highlight(self) -> None:
         """Colour the code for the palette now in use (again after a change of theme)."""
         dark = self.palette().color(QPalette.ColorRole.Base).lightness() < 128

@@ -62,12 +62,13 @@ def make_window(
         data_dir: Path | None = None,
         settings: Settings | None = None,
         wait_model: bool = True,
+        ui_lang: str = "en",
     ) -> WindowSession:
         session = WindowSession.create(
             AppPaths.portable(data_dir or tmp_path),
             settings or fast_settings(),
             engine=shared_engine,
-            ui_lang="en",
+            ui_lang=ui_lang,
         )
         sessions.append(session)
         session.show()

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from parrotchat.cli.context import CliContext
 from parrotchat.cli.engine_session import LoadedSession, engine_with_model, remote_session
-from parrotchat.cli.progress import ProgressLine
+from parrotchat.cli.progress import ProgressLine, ReadingNote
 from parrotchat.core.chats.settings import ChatSettings
 from parrotchat.core.errors import ParrotError
 from parrotchat.core.languages import ui_language
@@ -47,6 +47,7 @@ def run_ask(ctx: CliContext, args: argparse.Namespace) -> int:
         progress.show(loading_label(model, args.server))
         with session as s:
             progress.clear()
+            reading = ReadingNote(progress, _print_piece)
             result = run_turn(
                 s.engine,
                 service,
@@ -55,8 +56,10 @@ def run_ask(ctx: CliContext, args: argparse.Namespace) -> int:
                 model_name=s.model_name,
                 n_ctx=s.n_ctx,
                 chat_format=args.chat_format,
-                on_text=_print_piece,
+                on_text=reading.text,
+                on_progress=reading.progress,
             )
+        progress.clear()  # a reply stopped before its first word
         sys.stdout.write("\n")
         report_stats(chat_id, result.stats)
     finally:

@@ -1,4 +1,5 @@
-"""A one-line progress note on a terminal: "Loading SmolLM2-135M-Instruct… 42 %".
+"""A one-line progress note on a terminal: "Loading SmolLM2-135M-Instruct… 42 %",
+"Reading your message… 42 %".
 
 Only a person watching a terminal sees it: when the stream is no terminal (a pipe, a
 file, a script's capture) or the output is JSON, it writes nothing at all. The line is
@@ -9,7 +10,10 @@ between the command and its answer.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from typing import TextIO
+
+from parrotchat.engine.protocol import PromptProgress
 
 
 class ProgressLine:
@@ -51,6 +55,28 @@ class ProgressLine:
         self._stream.write(f"\r{text}{pad}\r" if not text else f"\r{text}{pad}")
         self._stream.flush()
         self._shown = text
+
+
+class ReadingNote:
+    """ "Reading your message… 42 %" while the engine reads the prompt (when it says how
+    far: a remote server may not), wiped at the reply's first text."""
+
+    def __init__(self, line: ProgressLine, on_text: Callable[[str], None]) -> None:
+        self._line = line
+        self._on_text = on_text
+        self._shown = False
+
+    def progress(self, event: PromptProgress) -> None:
+        if not self._shown:
+            self._line.show("Reading your message…")
+            self._shown = True
+        self._line.update(event.done / event.total if event.total > 0 else 1.0)
+
+    def text(self, piece: str) -> None:
+        if self._shown:
+            self._line.clear()
+            self._shown = False
+        self._on_text(piece)
 
 
 def _is_terminal(stream: TextIO) -> bool:

@@ -25,7 +25,7 @@ from parrotchat.cli.chat_commands import (
     report_stats,
 )
 from parrotchat.cli.context import CliContext
-from parrotchat.cli.progress import ProgressLine
+from parrotchat.cli.progress import ProgressLine, ReadingNote
 from parrotchat.core.chats.settings import ChatSettings
 from parrotchat.core.errors import ParrotError
 from parrotchat.engine.calls import EngineFailure
@@ -67,7 +67,7 @@ def run_chat(ctx: CliContext, args: argparse.Namespace) -> int:
                 if chat_id is None:  # created with its first message, named after it
                     chat_id = service.create_chat(text, s.model_name, chat_settings)
                 service.add_user_message(chat_id, text)
-                _reply(s, service, chat_id, chat_settings, args.chat_format, interactive)
+                _reply(s, service, chat_id, chat_settings, args.chat_format, interactive, progress)
     finally:
         progress.clear()
         store.close()
@@ -138,6 +138,7 @@ def _reply(
     chat_settings: ChatSettings,
     chat_format: str | None,
     interactive: bool,
+    progress: ProgressLine,
 ) -> None:
     """Stream one reply to stdout; Ctrl-C stops it, a failure of the turn is told and
     the conversation goes on (a crashed engine ends it)."""
@@ -148,18 +149,24 @@ def _reply(
         sys.stdout.write(piece)
         sys.stdout.flush()
 
+    reading = ReadingNote(progress, show)
+
     try:
         with stop:
-            result = run_turn(
-                session.engine,
-                service,
-                chat_id,
-                chat_settings,
-                model_name=session.model_name,
-                n_ctx=session.n_ctx,
-                chat_format=chat_format,
-                on_text=show,
-            )
+            try:
+                result = run_turn(
+                    session.engine,
+                    service,
+                    chat_id,
+                    chat_settings,
+                    model_name=session.model_name,
+                    n_ctx=session.n_ctx,
+                    chat_format=chat_format,
+                    on_text=reading.text,
+                    on_progress=reading.progress,
+                )
+            finally:
+                progress.clear()  # a turn that ended before its first word leaves no note
     except EngineFailure as exc:
         if exc.kind == "crashed":
             raise

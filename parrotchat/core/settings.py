@@ -34,6 +34,7 @@ class Settings:
     batch_size: int = 512
     default_model: str | None = None
     ui_language: str | None = None  # None: follow the system
+    theme: str = "system"  # the window's colours: "system", "light" or "dark"
     hub_endpoint: str | None = None
     hub_token: str | None = None
     proxy: str | None = None  # None: the system proxy
@@ -48,6 +49,10 @@ class Settings:
     serve_max_waiting: int = 16
     window_geometry: str | None = None  # base64 of QWidget.saveGeometry()
     splitter_state: str | None = None  # base64 of QSplitter.saveState()
+    # The side panels as the user last chose (a narrow window may fold them meanwhile).
+    show_chat_list: bool = True
+    show_controls: bool = True
+    panel_widths: list[int] = field(default_factory=lambda: [220, 330])  # list, controls
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

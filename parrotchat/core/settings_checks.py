@@ -67,6 +67,16 @@ def _gpu_layers(v: Any) -> str:
     raise ValueError('is not "auto", "all" or a number of layers')
 
 
+def _panel_widths(v: Any) -> list[int]:
+    if (
+        not isinstance(v, list)
+        or len(v) != 2
+        or not all(isinstance(w, int) and not isinstance(w, bool) and 50 <= w <= 4000 for w in v)
+    ):
+        raise ValueError("is not two widths in pixels (50–4000)")
+    return list(v)
+
+
 def _bool(v: Any) -> bool:
     if not isinstance(v, bool):
         raise ValueError("is not true or false")
@@ -80,6 +90,15 @@ def _overflow(v: Any) -> OverflowPolicy:
     raise ValueError(f"is not one of {', '.join(OVERFLOW_POLICIES)}")
 
 
+THEMES = ("system", "light", "dark")
+
+
+def _theme(v: Any) -> str:
+    if v not in THEMES:
+        raise ValueError(f"is not one of {', '.join(THEMES)}")
+    return str(v)
+
+
 SETTING_CHECKS: dict[str, Callable[[Any], Any]] = {
     "context_length": _int(256, 1 << 21),
     "overflow_policy": _overflow,
@@ -89,6 +108,7 @@ SETTING_CHECKS: dict[str, Callable[[Any], Any]] = {
     "batch_size": _int(1, 1 << 16),
     "default_model": _optional(_text),
     "ui_language": _optional(_text),
+    "theme": _theme,
     "hub_endpoint": _optional(_url),
     "hub_token": _optional(_text),
     "proxy": _optional(_text),
@@ -100,6 +120,9 @@ SETTING_CHECKS: dict[str, Callable[[Any], Any]] = {
     "serve_max_waiting": _int(0, 10_000),
     "window_geometry": _optional(_base64),
     "splitter_state": _optional(_base64),
+    "show_chat_list": _bool,
+    "show_controls": _bool,
+    "panel_widths": _panel_widths,
 }
 
 

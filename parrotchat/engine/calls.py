@@ -23,6 +23,7 @@ from parrotchat.engine.protocol import (
     Loaded,
     LoadProgress,
     LoadRequest,
+    PromptProgress,
     Status,
     StatusRequest,
     Token,
@@ -73,13 +74,22 @@ def load_model(
     raise EngineError("The engine ended the load without an answer")
 
 
-def stream_chat(engine: Engine, request: ChatRequest | CompleteRequest) -> Iterator[Token | Done]:
+def stream_chat(
+    engine: Engine,
+    request: ChatRequest | CompleteRequest,
+    on_progress: Callable[[PromptProgress], None] | None = None,
+) -> Iterator[Token | Done]:
     """Yield `Token` events, then the `Done` event; raise on failure or crash.
 
-    A raw-prompt `CompleteRequest` is answered the same way as a chat.
+    How far the engine got reading the prompt goes to `on_progress` (a remote server
+    may say nothing of it). A raw-prompt `CompleteRequest` is answered the same way
+    as a chat.
     """
     for event in engine.events(request):
         match event:
+            case PromptProgress():
+                if on_progress is not None:
+                    on_progress(event)
             case Token() | Done():
                 yield event
             case Failed() | Crashed():

@@ -19,7 +19,8 @@ Commands (caller -> engine), each sent with a request id by `Engine.submit`:
 `Engine.cancel(id)` stops a running or queued request at once.
 
 Events (engine -> caller), each carrying the id of the request it answers:
-  Ready, LoadProgress, Loaded, Token, Done, Counted, Status, Failed, Unloaded, Crashed
+  Ready, LoadProgress, Loaded, PromptProgress, Token, Done, Counted, Status, Failed,
+  Unloaded, Crashed
 """
 
 from __future__ import annotations
@@ -131,9 +132,24 @@ class Loaded:
 
 
 @dataclass(frozen=True)
+class PromptProgress:
+    """Reading the prompt, before the first token: `done` of the `total` prompt tokens
+    that have to be read now are read. Sent at 0 and after each batch, up to done ==
+    total. `prompt_tokens` is the whole prompt, with what came from the cache: what the
+    reply adds to. A remote server may send none.
+    """
+
+    id: int | None
+    done: int
+    total: int
+    prompt_tokens: int
+
+
+@dataclass(frozen=True)
 class Token:
     id: int | None
     text: str
+    tokens: int = 1  # reply tokens the text stands for (a character may span several)
 
 
 @dataclass(frozen=True)
@@ -179,7 +195,17 @@ class Crashed:
 
 
 Event = (
-    Ready | LoadProgress | Loaded | Token | Done | Counted | Status | Failed | Unloaded | Crashed
+    Ready
+    | LoadProgress
+    | Loaded
+    | PromptProgress
+    | Token
+    | Done
+    | Counted
+    | Status
+    | Failed
+    | Unloaded
+    | Crashed
 )
 
 # Events that end the request they answer.

@@ -42,6 +42,7 @@ from parrotchat.engine.protocol import (
     Loaded,
     LoadProgress,
     LoadRequest,
+    PromptProgress,
     Ready,
     Token,
 )
@@ -74,7 +75,10 @@ class EngineController(QObject):
         modelLoaded(dict): the engine's `loaded` info (n_ctx, n_ctx_train, backend, ...).
         loadFailed(str): the load failed; the reason, one line.
         loadCancelled(): the user cancelled the load.
-        tokenReceived(int, str): request id, a piece of the reply.
+        promptProgress(int, int, int, int): request id, prompt tokens read, of how many,
+            and the whole prompt's tokens (cached ones too): before the first token.
+        tokenReceived(int, str, int): request id, a piece of the reply, the tokens it
+            stands for.
         replyFinished(int, dict): request id, the reply's stats.
         replyFailed(int, str, str): request id, error kind, message.
         tokensCounted(int, int): request id, token count.
@@ -87,7 +91,8 @@ class EngineController(QObject):
     modelLoaded = Signal(dict)
     loadFailed = Signal(str)
     loadCancelled = Signal()
-    tokenReceived = Signal(int, str)
+    promptProgress = Signal(int, int, int, int)
+    tokenReceived = Signal(int, str, int)
     replyFinished = Signal(int, dict)
     replyFailed = Signal(int, str, str)
     tokensCounted = Signal(int, int)
@@ -359,8 +364,10 @@ class EngineController(QObject):
             self._dispatch_elsewhere(client, event)
             return
         match event:
-            case Token(id=req_id, text=text) if req_id is not None:
-                self.tokenReceived.emit(req_id, text)
+            case Token(id=req_id, text=text, tokens=tokens) if req_id is not None:
+                self.tokenReceived.emit(req_id, text, tokens)
+            case PromptProgress(id=req_id) if req_id is not None:
+                self.promptProgress.emit(req_id, event.done, event.total, event.prompt_tokens)
             case Done(id=req_id, stats=stats) if req_id is not None:
                 self._chats.discard(req_id)
                 self.replyFinished.emit(req_id, dict(stats))
@@ -393,8 +400,10 @@ class EngineController(QObject):
     def _dispatch_elsewhere(self, client: Engine, event: Event) -> None:
         """An event of an engine not in use: only answers to requests still tracked count."""
         match event:
-            case Token(id=req_id, text=text) if req_id is not None and req_id in self._chats:
-                self.tokenReceived.emit(req_id, text)
+            case Token(id=req_id, text=text, tokens=tokens) if (
+                req_id is not None and req_id in self._chats
+            ):
+                self.tokenReceived.emit(req_id, text, tokens)
             case Done(id=req_id, stats=stats) if req_id is not None and req_id in self._chats:
                 self._chats.discard(req_id)
                 self.replyFinished.emit(req_id, dict(stats))

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Signal, Slot
+from PySide6.QtGui import QPaintEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-STYLE = """
-QFrame#errorBanner { border: 1px solid #c0392b; border-radius: 6px;
-                     background: rgba(192, 57, 43, 0.12); }
-QLabel#errorTitle { font-weight: bold; }
-"""
+from parrotchat.gui.bands import paint_band
+from parrotchat.gui.runtime_messages import localize, plain
+from parrotchat.gui.theme import ERROR_HUE
 
 
 class ErrorBanner(QFrame):
@@ -24,9 +23,11 @@ class ErrorBanner(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("errorBanner")
-        self.setStyleSheet(STYLE)
         self.title_label = QLabel()
         self.title_label.setObjectName("errorTitle")
+        title_font = self.title_label.font()
+        title_font.setBold(True)
+        self.title_label.setFont(title_font)
         self.title_label.setWordWrap(True)
         self.detail_label = QLabel()
         self.detail_label.setWordWrap(True)
@@ -41,8 +42,13 @@ class ErrorBanner(QFrame):
         layout.addWidget(self.retry_button)
         layout.addWidget(self.dismiss_button)
         self.sticky = False
+        self.title = ""
         self.setVisible(False)
         self._connect_signals()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        paint_band(self, ERROR_HUE)
+        super().paintEvent(event)
 
     def _connect_signals(self) -> None:
         self.retry_button.clicked.connect(self._retry)
@@ -51,15 +57,20 @@ class ErrorBanner(QFrame):
     def show_error(self, title: str, detail: str, can_retry: bool, sticky: bool = False) -> None:
         """`sticky`: stays until dismissed (start-up problems), not taken down by a model load."""
         self.sticky = sticky
-        self.title_label.setText(title)
-        self.detail_label.setText(detail)
+        self.title = title  # as given: `withdraw` compares it
+        self.title_label.setText(plain(title))
+        # Lines one by one: start-up problems come several to a banner.
+        shown = [localize(line) for line in detail.split("\n")]
+        self.detail_label.setText("\n".join(s.text for s in shown))
+        originals = [s.original for s in shown if s.original is not None]
+        self.detail_label.setToolTip("\n".join(originals))
         self.retry_button.setVisible(can_retry)
         self.setVisible(True)
 
     @Slot(str)
     def withdraw(self, title: str) -> None:
         """Hide the banner if it still shows this error (the problem went away)."""
-        if self.title_label.text() == title:
+        if self.title == title:
             self.hide()
 
     @Slot()

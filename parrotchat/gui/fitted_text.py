@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QSizeF, Qt, Slot
-from PySide6.QtGui import QTextCursor
+from PySide6.QtCore import QSizeF, Qt, QUrl, Slot
+from PySide6.QtGui import QTextCursor, QTextOption
 from PySide6.QtWidgets import QFrame, QSizePolicy, QTextBrowser, QWidget
+
+from parrotchat.gui.link_guard import ask_to_open
 
 
 class FittedTextView(QTextBrowser):
@@ -21,7 +23,9 @@ class FittedTextView(QTextBrowser):
         super().__init__(parent)
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setReadOnly(True)
-        self.setOpenExternalLinks(True)
+        # A click on a link asks first (link_guard); the view itself never navigates.
+        self.setOpenLinks(False)
+        self.anchorClicked.connect(self._link_clicked)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setHorizontalScrollBarPolicy(
             Qt.ScrollBarPolicy.ScrollBarAlwaysOff if wrap else Qt.ScrollBarPolicy.ScrollBarAsNeeded
@@ -29,6 +33,8 @@ class FittedTextView(QTextBrowser):
         self.setLineWrapMode(
             QTextBrowser.LineWrapMode.WidgetWidth if wrap else QTextBrowser.LineWrapMode.NoWrap
         )
+        if wrap:  # a long address or word breaks too, rather than running off the edge
+            self.setWordWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.viewport().setAutoFillBackground(False)
         self.document().setDocumentMargin(2)
@@ -41,6 +47,10 @@ class FittedTextView(QTextBrowser):
         cursor = QTextCursor(self.document())
         cursor.movePosition(QTextCursor.MoveOperation.End)
         cursor.insertText(text)
+
+    @Slot(QUrl)
+    def _link_clicked(self, url: QUrl) -> None:
+        ask_to_open(url, self.window())
 
     @Slot(QSizeF)
     def _fit(self, size: QSizeF) -> None:

@@ -32,6 +32,8 @@ from parrotchat.gui.i18n import install_translators, ui_locale
 from parrotchat.gui.main_window import MainWindow
 from parrotchat.gui.models.controller import ModelController
 from parrotchat.gui.platform_check import binding_problem, platform_problem
+from parrotchat.gui.runtime_messages import plain
+from parrotchat.gui.theme import apply_theme
 
 STARTUP_PROBE_ENV = "PARROTCHAT_STARTUP_PROBE"  # a file to write the first-paint time to
 START_FALLBACK_MS = 1500  # start the engine even if no paint event ever comes
@@ -193,12 +195,13 @@ def run_window(ctx: Any, args: Any) -> int:
         raise ParrotError(broken)
     app.setWindowIcon(app_icon())
     translators = install_translators(app, ui_locale(ctx.settings.ui_language))
+    apply_theme(app, ctx.settings.theme)
     try:
         session = WindowSession.create(
             ctx.paths, ctx.settings, warnings=ctx.warnings, model=getattr(args, "model", None)
         )
     except StorageError as exc:
-        QMessageBox.critical(None, "ParrotChat", str(exc))
+        QMessageBox.critical(None, "ParrotChat", plain(str(exc)))
         raise
     closer = _Closer(session)
     app.aboutToQuit.connect(closer.close)

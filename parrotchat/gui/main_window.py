@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QByteArray, QEvent, QObject, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QFileDialog,
     QLabel,
     QMainWindow,
@@ -40,9 +41,12 @@ from parrotchat.gui.models.controller import ModelController
 from parrotchat.gui.models.dialog import ModelsDialog
 from parrotchat.gui.models.model_picker import ModelPicker
 from parrotchat.gui.no_model_banner import NoModelBanner
+from parrotchat.gui.runtime_messages import localize
 from parrotchat.gui.serving.serve_panel import ServePanel
 from parrotchat.gui.serving.window_server import WindowServer
+from parrotchat.gui.side_panels import SidePanels
 from parrotchat.gui.small_model_note import SmallModelNote
+from parrotchat.gui.theme import apply_theme
 from parrotchat.gui.window_actions import WindowActions
 
 if TYPE_CHECKING:
@@ -52,6 +56,9 @@ if TYPE_CHECKING:
     from parrotchat.gui.models.remote_models import RemoteChoice
 
 APP_TITLE = "ParrotChat"
+# The narrowest the chat column may be squeezed to when the user shows a side panel in
+# a small window (see side_panels.py: the panels fold first, so it is rarely reached).
+CENTER_MIN_WIDTH = 320
 
 
 def _b64(data: QByteArray) -> str:
@@ -93,6 +100,7 @@ class MainWindow(QMainWindow):
         self.models = models
         self.engine = engine
         self._error_after_crash = -1  # engine.crashes when the banner last showed an error
+        self._asked_context: int | None = None  # a context length set in the controls
         self.templates = templates
         self.settings = settings
         self.ui_lang = ui_lang
@@ -102,13 +110,17 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(APP_TITLE)
         self._default_size()
 
-        self.actions_ = WindowActions(self, settings.ui_language)
+        self.actions_ = WindowActions(self, settings.ui_language, settings.theme)
         self.model_picker = ModelPicker()
         toolbar = QToolBar(self.tr("Model"))
         toolbar.setObjectName("modelToolbar")
         toolbar.setMovable(False)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        toolbar.addAction(self.actions_.show_chat_list)
         toolbar.addWidget(self.model_picker)
+        toolbar.addAction(self.actions_.show_controls)
         self.addToolBar(toolbar)
+        self._toolbar = toolbar
 
         self.chat_list = ChatListPanel()
         self.banner = ErrorBanner()
@@ -137,6 +149,7 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setStretchFactor(2, 0)
         self.splitter.setSizes([220, 620, 330])
+        center.setMinimumWidth(CENTER_MIN_WIDTH)
         self.setCentralWidget(self.splitter)
 
         self.context_label = QLabel()
@@ -150,6 +163,13 @@ class MainWindow(QMainWindow):
         )
         self._connect_signals()
         self._restore_layout()
+        self.panels = SidePanels(
+            self.splitter,
+            (self.actions_.show_chat_list, self.actions_.show_controls),
+            settings,
+        )
+        self.panels.noticePosted.connect(self.notify)
+        self.setMinimumWidth(self._toolbar_width())
         self.installEventFilter(self)
 
     # --- wiring ----------------------------------------------------------------------------
@@ -165,12 +185,12 @@ class MainWindow(QMainWindow):
         a.focus_composer.triggered.connect(self.composer.edit.setFocus)
         a.stop.triggered.connect(self.chats.stop)
         a.regenerate.triggered.connect(self.chats.regenerate)
-        a.show_controls.toggled.connect(self.controls.setVisible)
         a.about.triggered.connect(self._about)
         a.serve.toggled.connect(self._serve_toggled)
         self.server.servingChanged.connect(a.serve.setChecked)
         self.server.noticePosted.connect(self.notify)
         a.language_group.triggered.connect(self._language_chosen)
+        a.theme_group.triggered.connect(self._theme_chosen)
 
         self.chat_list.newChatRequested.connect(self.chats.new_chat)
         self.chat_list.chatSelected.connect(self.chats.open_chat)
@@ -211,6 +231,7 @@ class MainWindow(QMainWindow):
         self.chats.branchSwitched.connect(self.chat_view.switch_branch)
         self.chats.revealRequested.connect(self.chat_view.reveal)
         self.chats.replyStarted.connect(self._reply_started)
+        self.chats.replyProgress.connect(self.chat_view.show_prompt_progress)
         self.chats.replyChunk.connect(self.chat_view.append_reply)
         self.chats.replyEnded.connect(self.chat_view.end_reply)
         self.chats.replyStatsUpdated.connect(self.chat_view.update_stats)
@@ -366,7 +387,9 @@ class MainWindow(QMainWindow):
 
     @Slot(str)
     def notify(self, text: str) -> None:
-        self.statusBar().showMessage(text, 8000)
+        shown = localize(text)  # core and engine notices come in English
+        self.statusBar().showMessage(shown.text, 8000)
+        self.statusBar().setToolTip(shown.original or "")
 
     @Slot(int, int)
     def _show_context_usage(self, used: int, total: int) -> None:
@@ -472,6 +495,16 @@ class MainWindow(QMainWindow):
     @Slot(dict)
     def _model_loaded(self, loaded: dict[str, Any]) -> None:
         self.model_picker.show_loaded(self.models.current, loaded)
+        asked, self._asked_context = self._asked_context, None
+        in_effect = int(loaded.get("n_ctx") or 0)
+        if asked is not None and in_effect and in_effect != asked:
+            # llama.cpp rounds the context up to whole blocks of 256 tokens; a server
+            # keeps its own. The context meter shows the real figure: say why it differs.
+            self.notify(
+                self.tr("Context length in effect: %1 tokens (you asked for %2).")
+                .replace("%1", f"{in_effect:,}")
+                .replace("%2", f"{asked:,}")
+            )
         if self.banner.isVisible() and self.chats.can_retry is False and not self.banner.sticky:
             self.banner.hide()
 
@@ -521,6 +554,7 @@ class MainWindow(QMainWindow):
         if (s.context_length, s.gpu_layers, s.threads) == (context_length, gpu_layers, threads):
             return
         s.context_length, s.gpu_layers, s.threads = context_length, gpu_layers, threads
+        self._asked_context = context_length
         if self.chats.busy:
             self.chats.stop()
         self.models.reload()
@@ -564,6 +598,14 @@ class MainWindow(QMainWindow):
         self.settings.ui_language = str(action.data()) or None
         self.notify(self.tr("The new language applies when ParrotChat starts again."))
 
+    @Slot(QAction)
+    def _theme_chosen(self, action: QAction) -> None:
+        self.settings.theme = str(action.data())
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            apply_theme(app, self.settings.theme)
+        self.settingsChanged.emit()
+
     @Slot()
     def _about(self) -> None:
         from parrotchat import __version__
@@ -577,6 +619,23 @@ class MainWindow(QMainWindow):
         )
 
     # --- layout and closing -----------------------------------------------------------------------
+
+    def _toolbar_width(self) -> int:
+        """The window's narrowest: the top bar whole, even while a model loads (a
+        toolbar with no room would hide its items behind a » button)."""
+        toolbar = self._toolbar
+        items = [toolbar.widgetForAction(a) for a in toolbar.actions()]
+        widths = [
+            self.model_picker.widest_minimum() if w is self.model_picker else w.sizeHint().width()
+            for w in items
+            if w is not None
+        ]
+        layout = toolbar.layout()
+        spacing = layout.spacing() if layout is not None else 0
+        margins = toolbar.contentsMargins()
+        # The handle and the toolbar's own frame: a few pixels the style adds.
+        extra = toolbar.style().pixelMetric(toolbar.style().PixelMetric.PM_ToolBarHandleExtent)
+        return sum(widths) + spacing * len(widths) + margins.left() + margins.right() + extra + 8
 
     def _default_size(self) -> None:
         screen = self.screen().availableGeometry() if self.screen() else None
@@ -597,6 +656,7 @@ class MainWindow(QMainWindow):
     def save_layout(self) -> None:
         self.settings.window_geometry = _b64(self.saveGeometry())
         self.settings.splitter_state = _b64(self.splitter.saveState())
+        self.panels.remember()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.chat_list.commit_delete()

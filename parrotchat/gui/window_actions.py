@@ -13,7 +13,9 @@ from parrotchat.gui.shortcuts_dialog import ShortcutsDialog
 class WindowActions(QObject):
     """Every QAction of the main window; MainWindow connects them."""
 
-    def __init__(self, window: QMainWindow, ui_language_setting: str | None) -> None:
+    def __init__(
+        self, window: QMainWindow, ui_language_setting: str | None, theme_setting: str = "system"
+    ) -> None:
         super().__init__(window)
         self.new_chat = QAction(self.tr("New chat"), window)
         self.new_chat.setShortcut(QKeySequence("Ctrl+N"))
@@ -34,10 +36,22 @@ class WindowActions(QObject):
         self.stop.setEnabled(False)  # a disabled action leaves Esc to the focused widget
         self.regenerate = QAction(self.tr("Regenerate the last reply"), window)
         self.regenerate.setShortcut(QKeySequence("Ctrl+R"))
+        # The side panels' toggles (see side_panels.py): in the View menu and, by their
+        # short names, at the two ends of the toolbar.
+        self.show_chat_list = QAction(self.tr("Show chat list"), window)
+        self.show_chat_list.setIconText(self.tr("Chats"))
+        self.show_chat_list.setCheckable(True)
+        self.show_chat_list.setChecked(True)
+        self.show_chat_list.setShortcut(QKeySequence("Ctrl+Shift+L"))
+        self.show_chat_list.setToolTip(self.tr("Show or hide the list of chats (Ctrl+Shift+L)"))
         self.show_controls = QAction(self.tr("Show controls"), window)
+        self.show_controls.setIconText(self.tr("Controls"))
         self.show_controls.setCheckable(True)
         self.show_controls.setChecked(True)
         self.show_controls.setShortcut(QKeySequence("Ctrl+Shift+K"))
+        self.show_controls.setToolTip(
+            self.tr("Show or hide the chat and model settings (Ctrl+Shift+K)")
+        )
         self.shortcuts = QAction(self.tr("Keyboard shortcuts"), window)
         self.shortcuts.setShortcut(QKeySequence("Ctrl+/"))
         self.shortcuts.triggered.connect(lambda _checked=False: self.show_shortcuts(window))
@@ -61,6 +75,20 @@ class WindowActions(QObject):
             self.language_group.addAction(action)
             self.language_actions.append(action)
 
+        self.theme_group = QActionGroup(window)
+        self.theme_actions: list[QAction] = []
+        for theme, name in (
+            ("system", self.tr("System")),
+            ("light", self.tr("Light")),
+            ("dark", self.tr("Dark")),
+        ):
+            action = QAction(name, window)
+            action.setData(theme)
+            action.setCheckable(True)
+            action.setChecked(theme == theme_setting)
+            self.theme_group.addAction(action)
+            self.theme_actions.append(action)
+
         bar = window.menuBar()
         file_menu = bar.addMenu(self.tr("&File"))
         file_menu.addActions([self.new_chat, self.manage_models])
@@ -73,10 +101,13 @@ class WindowActions(QObject):
         chat_menu = bar.addMenu(self.tr("&Chat"))
         chat_menu.addActions([self.find, self.focus_composer, self.regenerate, self.stop])
         view_menu = bar.addMenu(self.tr("&View"))
-        view_menu.addAction(self.show_controls)
+        view_menu.addActions([self.show_chat_list, self.show_controls])
         self.language_menu = QMenu(self.tr("Language"), window)
         self.language_menu.addActions(self.language_actions)
         view_menu.addMenu(self.language_menu)
+        self.theme_menu = QMenu(self.tr("Theme"), window)
+        self.theme_menu.addActions(self.theme_actions)
+        view_menu.addMenu(self.theme_menu)
         help_menu = bar.addMenu(self.tr("&Help"))
         help_menu.addActions([self.shortcuts, self.about])
 
@@ -85,7 +116,7 @@ class WindowActions(QObject):
         return [
             self.new_chat, self.manage_models, self.export_markdown, self.export_json,
             self.serve, self.quit, self.find, self.focus_composer, self.regenerate, self.stop,
-            self.show_controls, self.shortcuts, self.about,
+            self.show_chat_list, self.show_controls, self.shortcuts, self.about,
         ]  # fmt: skip
 
     def show_shortcuts(self, window: QMainWindow) -> ShortcutsDialog:

@@ -6,9 +6,10 @@ then race: the writer, which turns events into the response, and a watcher, whic
 waits for the client to go away. If the client goes first, the request is
 cancelled in the engine at once, whether it still waits in the queue or runs.
 
-Nothing is sent until the engine's first event: a request that fails before its
-first token (the prompt does not fit, the engine crashed) gets a proper HTTP status;
-one that fails later gets OpenAI's error object as a stream event.
+Nothing is sent until the engine's first token or answer (how far it got reading
+the prompt is not passed on): a request that fails before its first token (the
+prompt does not fit, the engine crashed) gets a proper HTTP status; one that fails
+later gets OpenAI's error object as a stream event.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import math
 from typing import Any
 
 from parrotchat.core.errors import EngineError
-from parrotchat.engine.protocol import Crashed, Done, Event, Failed, Token
+from parrotchat.engine.protocol import Crashed, Done, Event, Failed, PromptProgress, Token
 from parrotchat.engine.shared import Job, QueueFull
 from parrotchat.serve.asgi_types import Receive, Send
 from parrotchat.serve.errors import ApiError, from_engine
@@ -38,6 +39,10 @@ async def answer(call: GenerationCall, served: ServedModel, receive: Receive, se
     inbox: asyncio.Queue[Event] = asyncio.Queue()
 
     def sink(event: Event) -> None:
+        if isinstance(event, PromptProgress):
+            # OpenAI's API has no place for it; and the response must not start before
+            # the first token (a crash while the prompt is read gets an HTTP status).
+            return
         # RuntimeError: the server's loop has closed, nobody is left to answer.
         with contextlib.suppress(RuntimeError):
             loop.call_soon_threadsafe(inbox.put_nowait, event)

@@ -15,7 +15,7 @@ from typing import Any
 from parrotchat.core.chats.settings import ChatSettings
 from parrotchat.core.errors import StorageError
 from parrotchat.engine.calls import EngineCancelled, EngineFailure, stream_chat
-from parrotchat.engine.protocol import Done, Engine, Token
+from parrotchat.engine.protocol import Done, Engine, PromptProgress, Token
 from parrotchat.service.chat_service import ChatService
 from parrotchat.service.turn import Turn
 
@@ -38,13 +38,15 @@ def run_turn(
     chat_format: str | None = None,
     ignore_eos: bool = False,
     on_text: Callable[[str], None] = lambda _t: None,
+    on_progress: Callable[[PromptProgress], None] | None = None,
 ) -> TurnResult:
     """Generate and store the reply to the chat's last message under `chat_settings`.
 
     `n_ctx` is the loaded model's context (None: the default context length): no
     more of the chat's newest messages are read than could fit in it. An engine
     failure is saved with the partial reply, then raised; Ctrl-C keeps the partial
-    reply as a stopped one.
+    reply as a stopped one. `on_progress` hears how far the engine got reading the
+    prompt, before the first text.
     """
     turn = service.begin_turn(chat_id, chat_settings, model_name)
     try:
@@ -52,7 +54,7 @@ def run_turn(
             n_ctx or service.defaults.context_length, chat_format=chat_format, ignore_eos=ignore_eos
         )
         stats: dict[str, Any] = {}
-        for event in stream_chat(engine, request):
+        for event in stream_chat(engine, request, on_progress):
             match event:
                 case Token(text=text):
                     turn.on_text(text)

@@ -206,6 +206,61 @@ Translate and Summarize are one click away under the message box.</source>
     </message>
 </context>
 <context>
+    <name>ControlHints</name>
+    <message>
+        <source>Instructions the model reads before every message of this chat: who it should be, what language to answer in, what to avoid.</source>
+        <translation>이 대화의 모든 메시지 앞에 모델이 읽는 지시문입니다. 어떤 역할을 할지, 어떤 언어로 답할지, 무엇을 피할지 적으세요.</translation>
+    </message>
+    <message>
+        <source>How adventurous the wording is. Low (0.2) gives focused answers that come out much the same each time; high (1.0 and up) gives varied, creative ones that may wander off.</source>
+        <translation>표현을 얼마나 과감하게 고를지 정합니다. 낮으면(0.2) 매번 거의 같은 집중된 답변이 나오고, 높으면(1.0 이상) 다양하고 창의적이지만 엉뚱한 데로 흐를 수 있는 답변이 나옵니다.</translation>
+    </message>
+    <message>
+        <source>The longest a reply may get, in tokens (a token is a short word or a piece of one). The reply stops when it reaches this.</source>
+        <translation>답변의 최대 길이를 토큰 수로 정합니다(토큰은 짧은 단어나 단어의 일부입니다). 이 길이에 이르면 답변이 멈춥니다.</translation>
+    </message>
+    <message>
+        <source>Chooses each next word only among the likeliest ones that together make up this share of the chances. 1.0 is off; 0.9 leaves out the unlikely tail.</source>
+        <translation>다음 단어를 가능성이 높은 단어들 가운데서만 고릅니다. 그 단어들의 확률을 합하면 이 비율이 됩니다. 1.0은 끔이고, 0.9는 가능성이 낮은 단어들을 뺍니다.</translation>
+    </message>
+    <message>
+        <source>Chooses each next word only among this many of the likeliest. 40 is usual; off lets every word compete.</source>
+        <translation>다음 단어를 가능성이 가장 높은 이 개수의 단어 가운데서만 고릅니다. 보통 40을 씁니다. 끔이면 모든 단어가 후보가 됩니다.</translation>
+    </message>
+    <message>
+        <source>Leaves out words far less likely than the likeliest one: 0.05 drops those with under 5 % of its chance. 0 is off.</source>
+        <translation>가장 가능성 높은 단어보다 훨씬 가능성이 낮은 단어를 뺍니다. 0.05면 그 확률의 5 %에 못 미치는 단어를 뺍니다. 0은 끔입니다.</translation>
+    </message>
+    <message>
+        <source>Makes the model less likely to repeat words it has just used. 1.0 is off, 1.1 is gentle; much higher and the wording turns odd.</source>
+        <translation>모델이 방금 쓴 단어를 되풀이하지 않게 합니다. 1.0은 끔, 1.1은 약하게이며, 너무 높이면 표현이 어색해집니다.</translation>
+    </message>
+    <message>
+        <source>The starting point of the model&apos;s random choices. The same seed, settings and message give the same reply again; random gives a new one each time.</source>
+        <translation>모델이 무작위로 고를 때의 출발점입니다. 시드, 설정, 메시지가 같으면 같은 답변이 다시 나오고, 무작위면 매번 새 답변이 나옵니다.</translation>
+    </message>
+    <message>
+        <source>What happens when this chat grows longer than the context length: leave out the oldest messages (the model forgets how the chat began), or stop and tell you.</source>
+        <translation>대화가 컨텍스트 길이보다 길어지면 어떻게 할지 정합니다. 가장 오래된 메시지를 빼거나(모델이 대화의 시작을 잊습니다), 멈추고 알려 줍니다.</translation>
+    </message>
+    <message>
+        <source>Make these settings the starting point of every new chat.</source>
+        <translation>이 설정을 모든 새 대화의 기본값으로 삼습니다.</translation>
+    </message>
+    <message>
+        <source>How much text the model keeps in mind at once, in tokens: the chat so far and the reply must fit. Longer needs more memory. Changing it reloads the model, after you confirm.</source>
+        <translation>모델이 한 번에 기억하는 글의 양을 토큰 수로 정합니다. 지금까지의 대화와 답변이 모두 들어가야 합니다. 길수록 메모리가 더 필요합니다. 바꾸면 확인을 받은 뒤 모델을 다시 불러옵니다.</translation>
+    </message>
+    <message>
+        <source>How much of the model runs on the graphics card, which is faster if the model fits in its memory. Auto uses the card when there is one; a number puts that many layers on it and the rest on the processor.</source>
+        <translation>모델의 얼마만큼을 그래픽 카드에서 돌릴지 정합니다. 모델이 그래픽 카드 메모리에 들어가면 더 빠릅니다. 자동은 그래픽 카드가 있으면 씁니다. 숫자를 넣으면 그만큼의 레이어를 그래픽 카드에, 나머지를 프로세서에 둡니다.</translation>
+    </message>
+    <message>
+        <source>How many processor cores work on the model. Auto lets llama.cpp choose; more than the machine has makes it slower.</source>
+        <translation>모델에 쓸 프로세서 코어 수입니다. 자동이면 llama.cpp가 고릅니다. 컴퓨터의 코어 수보다 많으면 오히려 느려집니다.</translation>
+    </message>
+</context>
+<context>
     <name>ControlsPanel</name>
     <message>
         <source>This chat</source>
@@ -312,8 +367,16 @@ Translate and Summarize are one click away under the message box.</source>
         <translation>스레드</translation>
     </message>
     <message>
-        <source>Changing these reloads the model.</source>
-        <translation>이 값을 바꾸면 모델을 다시 불러옵니다.</translation>
+        <source>Changing these reloads the model, when you confirm.</source>
+        <translation>이 값을 바꾸면 확인을 받은 뒤 모델을 다시 불러옵니다.</translation>
+    </message>
+    <message>
+        <source>The model reloads with the new settings.</source>
+        <translation>새 설정으로 모델을 다시 불러옵니다.</translation>
+    </message>
+    <message>
+        <source>%1 tokens is outside what this model allows: %2 to %3 tokens. Reload now uses %4 tokens.</source>
+        <translation>토큰 %1개는 이 모델이 허용하는 범위를 벗어납니다. 허용 범위: 토큰 %2~%3개. 지금 다시 불러오기를 누르면 토큰 %4개를 씁니다.</translation>
     </message>
 </context>
 <context>
@@ -668,6 +731,21 @@ Translate and Summarize are one click away under the message box.</source>
     </message>
 </context>
 <context>
+    <name>LinkDialog</name>
+    <message>
+        <source>Open link?</source>
+        <translation>링크를 열까요?</translation>
+    </message>
+    <message>
+        <source>Open this address in your browser?</source>
+        <translation>이 주소를 브라우저에서 열까요?</translation>
+    </message>
+    <message>
+        <source>Open link</source>
+        <translation>링크 열기</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
         <source>Model</source>
@@ -704,6 +782,10 @@ Translate and Summarize are one click away under the message box.</source>
     <message>
         <source>Template “%1” saved.</source>
         <translation>“%1” 템플릿을 저장했습니다.</translation>
+    </message>
+    <message>
+        <source>Context length in effect: %1 tokens (you asked for %2).</source>
+        <translation>지금 쓰는 컨텍스트 길이: 토큰 %1개 (요청한 값: %2).</translation>
     </message>
     <message>
         <source>Not loaded</source>
@@ -793,6 +875,14 @@ Chat with language models on your own computer.</source>
     <message>
         <source>Assistant</source>
         <translation>어시스턴트</translation>
+    </message>
+    <message>
+        <source>Reading your message…</source>
+        <translation>메시지를 읽는 중…</translation>
+    </message>
+    <message>
+        <source>Reading your message… %1%</source>
+        <translation>메시지를 읽는 중… %1%</translation>
     </message>
 </context>
 <context>
@@ -1114,6 +1204,25 @@ Chat with language models on your own computer.</source>
     </message>
 </context>
 <context>
+    <name>ReloadBar</name>
+    <message>
+        <source>Reload now</source>
+        <translation>지금 다시 불러오기</translation>
+    </message>
+    <message>
+        <source>Load the model again with these settings</source>
+        <translation>이 설정으로 모델을 다시 불러옵니다</translation>
+    </message>
+    <message>
+        <source>Undo</source>
+        <translation>되돌리기</translation>
+    </message>
+    <message>
+        <source>Go back to the settings the model runs with now</source>
+        <translation>모델이 지금 쓰고 있는 설정으로 되돌립니다</translation>
+    </message>
+</context>
+<context>
     <name>ReplySaver</name>
     <message>
         <source>The reply could not be saved</source>
@@ -1122,6 +1231,125 @@ Chat with language models on your own computer.</source>
     <message>
         <source>%1. It stays on screen, and ParrotChat saves it as soon as it can (Retry tries now).</source>
         <translation>%1. 답변은 화면에 그대로 있으며, 저장할 수 있게 되는 즉시 저장합니다(다시 시도를 누르면 지금 저장합니다).</translation>
+    </message>
+</context>
+<context>
+    <name>RuntimeMessages</name>
+    <message>
+        <source>The engine process was killed (SIGKILL; the system may have run out of memory).</source>
+        <translation>엔진 프로세스가 강제로 종료되었습니다(SIGKILL, 메모리가 부족했을 수 있습니다).</translation>
+    </message>
+    <message>
+        <source>The engine process aborted (llama.cpp stopped on an internal check).</source>
+        <translation>엔진 프로세스가 중단되었습니다(llama.cpp 내부 검사에서 멈춤).</translation>
+    </message>
+    <message>
+        <source>The engine process crashed (segmentation fault).</source>
+        <translation>엔진 프로세스가 비정상 종료되었습니다(세그멘테이션 오류).</translation>
+    </message>
+    <message>
+        <source>The engine process was stopped by signal %1.</source>
+        <translation>엔진 프로세스가 신호 %1(으)로 멈췄습니다.</translation>
+    </message>
+    <message>
+        <source>The engine process exited with code %1.</source>
+        <translation>엔진 프로세스가 코드 %1(으)로 끝났습니다.</translation>
+    </message>
+    <message>
+        <source>The engine process stopped answering.</source>
+        <translation>엔진 프로세스가 응답하지 않습니다.</translation>
+    </message>
+    <message>
+        <source>The engine could not be restarted: </source>
+        <translation>엔진을 다시 시작할 수 없습니다: </translation>
+    </message>
+    <message>
+        <source>%1: the connection was stopped.</source>
+        <translation>%1: 연결이 끊겼습니다.</translation>
+    </message>
+    <message>
+        <source>Model %1 could not be loaded: </source>
+        <translation>모델 %1을(를) 불러올 수 없습니다: </translation>
+    </message>
+    <message>
+        <source>Model %1 is too large for this machine: </source>
+        <translation>모델 %1은(는) 이 컴퓨터에 너무 큽니다: </translation>
+    </message>
+    <message>
+        <source>Model file %1 was not found.</source>
+        <translation>모델 파일 %1을(를) 찾을 수 없습니다.</translation>
+    </message>
+    <message>
+        <source>The GPU could not be used (%1); running on the CPU</source>
+        <translation>GPU를 사용할 수 없어 CPU에서 실행합니다(%1)</translation>
+    </message>
+    <message>
+        <source>No model is loaded</source>
+        <translation>불러온 모델이 없습니다</translation>
+    </message>
+    <message>
+        <source>%1: not a GGUF file; ParrotChat runs .gguf model files.</source>
+        <translation>%1: GGUF 파일이 아닙니다. ParrotChat은 .gguf 모델 파일을 실행합니다.</translation>
+    </message>
+    <message>
+        <source>%1: not a GGUF model file (it is another kind of file).</source>
+        <translation>%1: GGUF 모델 파일이 아닙니다(다른 종류의 파일입니다).</translation>
+    </message>
+    <message>
+        <source>%1: the file is damaged or incomplete; download it again.</source>
+        <translation>%1: 파일이 손상되었거나 다 받아지지 않았습니다. 다시 다운로드하세요.</translation>
+    </message>
+    <message>
+        <source>%1: written in a newer format than this version reads; update ParrotChat.</source>
+        <translation>%1: 이 버전이 읽지 못하는 새 형식입니다. ParrotChat을 업데이트하세요.</translation>
+    </message>
+    <message>
+        <source>%1: a GGUF file made for a different kind of computer.</source>
+        <translation>%1: 다른 종류의 컴퓨터용으로 만든 GGUF 파일입니다.</translation>
+    </message>
+    <message>
+        <source>%1: part of a split model whose first part (%2) is missing.</source>
+        <translation>%1: 나뉜 모델의 일부인데 첫 부분(%2)이 없습니다.</translation>
+    </message>
+    <message>
+        <source>Hub search is off: ParrotChat is in offline mode. To go online, untick “Offline” under Network at the bottom of the Download tab (Models window).</source>
+        <translation>허브 검색이 꺼져 있습니다. ParrotChat이 오프라인 모드입니다. 온라인으로 바꾸려면 모델 창의 다운로드 탭 아래쪽 네트워크에서 “오프라인”의 체크를 해제하세요.</translation>
+    </message>
+    <message>
+        <source>Hub search is off: %1 is set in the environment.</source>
+        <translation>허브 검색이 꺼져 있습니다. 환경 변수 %1이(가) 설정되어 있습니다.</translation>
+    </message>
+    <message>
+        <source>Unknown setting “%1” ignored.</source>
+        <translation>알 수 없는 설정 “%1”은(는) 무시했습니다.</translation>
+    </message>
+    <message>
+        <source>Setting “%1” had a value that cannot be used; using the default %2.</source>
+        <translation>설정 “%1”의 값을 쓸 수 없어 기본값 %2을(를) 사용합니다.</translation>
+    </message>
+    <message>
+        <source>The settings file %1 is damaged; the default settings are used (the old file is kept as %2).</source>
+        <translation>설정 파일 %1이(가) 손상되어 기본 설정을 사용합니다(이전 파일은 %2(으)로 보관했습니다).</translation>
+    </message>
+    <message>
+        <source>The settings file %1 was written by a newer ParrotChat (settings version %2; this one knows %3): the default settings are used and the file is left as it is.</source>
+        <translation>설정 파일 %1은(는) 더 새로운 ParrotChat이 저장한 것입니다(설정 버전 %2, 이 버전은 %3까지 앎). 기본 설정을 사용하고 파일은 그대로 둡니다.</translation>
+    </message>
+    <message>
+        <source>This chat needs %1 tokens but the context holds %2 (%3 kept free for the reply). Start a new chat, raise the context length, or let ParrotChat drop the oldest turns.</source>
+        <translation>이 대화에는 토큰 %1개가 필요하지만 컨텍스트에는 %2개만 들어갑니다(답변용으로 %3개를 비워 둠). 새 대화를 시작하거나, 컨텍스트 길이를 늘리거나, 가장 오래된 대화를 빼도록 설정하세요.</translation>
+    </message>
+    <message>
+        <source>The message is %1 tokens long with the system prompt, more than the context length of %2. Shorten it or raise the context length.</source>
+        <translation>메시지가 시스템 프롬프트를 포함해 토큰 %1개로, 컨텍스트 길이 %2보다 깁니다. 메시지를 줄이거나 컨텍스트 길이를 늘리세요.</translation>
+    </message>
+    <message>
+        <source>The prompt is %1 tokens long; the context holds %2 with at least one token for the reply.</source>
+        <translation>프롬프트가 토큰 %1개입니다. 컨텍스트에는 답변용 토큰 1개 이상을 포함해 %2개가 들어갑니다.</translation>
+    </message>
+    <message>
+        <source>(details in English: point here to read them)</source>
+        <translation>(자세한 내용은 영어로만 있습니다. 마우스를 올려 보세요)</translation>
     </message>
 </context>
 <context>
@@ -1310,6 +1538,13 @@ Chat with language models on your own computer.</source>
     <message>
         <source>Keys</source>
         <translation>키</translation>
+    </message>
+</context>
+<context>
+    <name>SidePanels</name>
+    <message>
+        <source>The window is too narrow for this panel: make it wider.</source>
+        <translation>창이 좁아 이 패널을 표시할 수 없습니다. 창을 넓혀 주세요.</translation>
     </message>
 </context>
 <context>
@@ -1526,8 +1761,28 @@ Chat with language models on your own computer.</source>
         <translation>마지막 답변 다시 만들기</translation>
     </message>
     <message>
+        <source>Show chat list</source>
+        <translation>대화 목록 보기</translation>
+    </message>
+    <message>
+        <source>Chats</source>
+        <translation>대화 목록</translation>
+    </message>
+    <message>
+        <source>Show or hide the list of chats (Ctrl+Shift+L)</source>
+        <translation>대화 목록을 보이거나 숨깁니다 (Ctrl+Shift+L)</translation>
+    </message>
+    <message>
         <source>Show controls</source>
         <translation>설정 패널 보기</translation>
+    </message>
+    <message>
+        <source>Controls</source>
+        <translation>설정</translation>
+    </message>
+    <message>
+        <source>Show or hide the chat and model settings (Ctrl+Shift+K)</source>
+        <translation>대화와 모델 설정을 보이거나 숨깁니다 (Ctrl+Shift+K)</translation>
     </message>
     <message>
         <source>Keyboard shortcuts</source>
@@ -1546,6 +1801,18 @@ Chat with language models on your own computer.</source>
         <translation>시스템 언어</translation>
     </message>
     <message>
+        <source>System</source>
+        <translation>시스템 설정</translation>
+    </message>
+    <message>
+        <source>Light</source>
+        <translation>밝게</translation>
+    </message>
+    <message>
+        <source>Dark</source>
+        <translation>어둡게</translation>
+    </message>
+    <message>
         <source>&amp;File</source>
         <translation>파일(&amp;F)</translation>
     </message>
@@ -1560,6 +1827,10 @@ Chat with language models on your own computer.</source>
     <message>
         <source>Language</source>
         <translation>언어</translation>
+    </message>
+    <message>
+        <source>Theme</source>
+        <translation>테마</translation>
     </message>
     <message>
         <source>&amp;Help</source>

@@ -52,6 +52,7 @@ def test_changing_context_reloads_and_loading_can_be_cancelled(
 
     session.engine.loadStarted.connect(cancel_now)
     window.controls.context_length.setValue(1024)
+    window.controls.reload_bar.apply_button.click()  # a model reloads when the user says so
     qtbot.waitUntil(lambda: bool(cancelled), timeout=15_000)
     assert session.settings.context_length == 1024
     assert "Reloading" in window.statusBar().currentMessage() or "cancelled" in (

@@ -27,7 +27,7 @@ def test_controller_loads_streams_and_stops_a_remote_reply(
         assert loaded.args[0]["backend"] == "llama-cpp-python" and loaded.args[0]["n_ctx"] == 2048
 
         pieces: list[str] = []
-        controller.tokenReceived.connect(lambda _id, text: pieces.append(text))
+        controller.tokenReceived.connect(lambda _id, text, _n: pieces.append(text))
         messages = [{"role": "user", "content": "Tell me a long story about a parrot."}]
         req_id = controller.chat(ChatRequest(messages, {"max_tokens": 1000}))
         qtbot.waitUntil(lambda: len(pieces) >= 3, timeout=60_000)

@@ -7,7 +7,7 @@ from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
-from parrotchat.gui.chat.search_results import MARK_STYLE, SearchResults, marked_html, title_marks
+from parrotchat.gui.chat.search_results import MARK_OPEN, SearchResults, marked_html, title_marks
 from parrotchat.gui.main import WindowSession
 
 
@@ -46,7 +46,7 @@ def test_search_marks_matches_and_opens_the_message(
     qtbot.waitUntil(lambda: panel.showing_results and results.results() != [], timeout=10_000)
     assert results.results() == [(long_chat, early.id)]
     shown = results.item_html(0)
-    assert "Long chat" in shown and f'<span style="{MARK_STYLE}">예산</span>' in shown
+    assert "Long chat" in shown and f"{MARK_OPEN}예산</span>" in shown
 
     click_result(results, 0)
     assert session.chats.chat_id == long_chat
@@ -61,7 +61,7 @@ def test_search_marks_matches_and_opens_the_message(
     qtbot.waitUntil(lambda: (budget, 0) in results.results(), timeout=10_000)
     assert results.results()[0] == (budget, 0), "the chat found by its title comes first"
     assert (budget, store.get_chat(budget).messages[0].id) in results.results()
-    assert f'<span style="{MARK_STYLE}">Budget</span>' in results.item_html(0)
+    assert f"{MARK_OPEN}Budget</span>" in results.item_html(0)
     QTest.keyClick(results, Qt.Key.Key_Return)  # the first result is current: Enter opens it
     assert session.chats.chat_id == budget
 
@@ -106,7 +106,7 @@ def test_nothing_found_says_so(make_window: WindowFactory, qtbot: QtBot) -> None
 
 
 def test_marks_are_escaped_and_overlaps_merged() -> None:
-    mark = f'<span style="{MARK_STYLE}">'
+    mark = MARK_OPEN
     assert marked_html("a <b> & 예산 예산", [(11, 13), (8, 10)]) == (
         f"a &lt;b&gt; &amp; {mark}예산</span> {mark}예산</span>"
     )

@@ -85,13 +85,15 @@ def test_chats_list_shows_local_time_and_json_gives_iso_8601(tmp_path: Path) -> 
     assert "T" not in plain.stdout.split("Seoul time")[0], "no raw ISO timestamp for people"
 
 
-def run_with_terminal_stderr(*args: str, timeout: float = 180) -> tuple[int, str, str]:
+def run_with_terminal_stderr(
+    *args: str, timeout: float = 180, stdin: str | None = None
+) -> tuple[int, str, str]:
     """Run parrotchat with stderr on a pseudo-terminal (a person watching) and stdout
     on a pipe (what a script keeps). Returns (exit code, stdout, what the terminal got)."""
     master, slave = pty.openpty()
     proc = subprocess.Popen(
         [sys.executable, "-m", "parrotchat", *args],
-        stdin=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL if stdin is None else subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=slave,
         env={**os.environ, "PYTHONIOENCODING": "utf-8"},
@@ -101,7 +103,7 @@ def run_with_terminal_stderr(*args: str, timeout: float = 180) -> tuple[int, str
     reader = threading.Thread(target=_drain, args=(master, seen), daemon=True)
     reader.start()
     try:
-        out, _ = proc.communicate(timeout=timeout)
+        out, _ = proc.communicate(None if stdin is None else stdin.encode(), timeout=timeout)
     finally:
         proc.kill()
     reader.join(10)
@@ -125,6 +127,8 @@ def test_ask_shows_loading_progress_on_a_terminal_only(tmp_path: Path, starter_m
     code, out, terminal = run_with_terminal_stderr(*ask)
     assert code == 0, terminal
     assert re.search(r"\rLoading SmolLM2-135M-Instruct… \d+ %", terminal), repr(terminal)
+    # Then how far the engine got reading the message, up to its first word (#17.6).
+    assert re.search(r"\rReading your message… 0 %.*100 %", terminal), repr(terminal)
     # The note is wiped (spaces over it) before the reply and the stats line.
     assert re.search(r"100 %\r +\r\[chat 1, ", terminal), repr(terminal)
     assert out.strip() and "Loading" not in out, "the reply on stdout carries no progress"
@@ -133,6 +137,18 @@ def test_ask_shows_loading_progress_on_a_terminal_only(tmp_path: Path, starter_m
     piped = parrot(*ask)
     assert piped.returncode == 0, piped.stderr
     assert "Loading" not in piped.stderr and "%" not in piped.stderr, piped.stderr
+    assert "Reading" not in piped.stderr, piped.stderr
+
+
+def test_chat_says_how_far_it_read_each_message(tmp_path: Path, starter_model: Path) -> None:
+    chat = ("--data-dir", str(tmp_path), "chat", "--max-tokens", "4")
+    code, out, terminal = run_with_terminal_stderr(*chat, stdin="Say hi.\nAnd bye.\n")
+    assert code == 0, terminal
+    assert terminal.count("\rReading your message… 0 %") == 2, repr(terminal)
+    # Wiped (spaces over it) before the reply and its stats line: nothing of it stays.
+    wiped = re.findall(r"Reading your message… 100 %\r +\r\[chat 1, ", terminal)
+    assert len(wiped) == 2, repr(terminal)
+    assert out.strip() and "Reading" not in out
 
 
 def test_chat_from_a_pipe_is_a_saved_multi_turn_chat(tmp_path: Path, starter_model: Path) -> None:

@@ -18,6 +18,7 @@ from parrotchat.engine.protocol import (
     Event,
     Failed,
     LoadRequest,
+    PromptProgress,
     Token,
 )
 from parrotchat.engine.shared import QueueFull, SharedEngine
@@ -47,10 +48,17 @@ class Inbox:
     def next(self, timeout: float = 60.0) -> tuple[float, Event]:
         return self.events.get(timeout=timeout)
 
+    def first_token(self, timeout: float = 60.0) -> tuple[float, Event]:
+        """The first token, past how far the engine got reading the prompt."""
+        while True:
+            at, event = self.next(timeout)
+            if not isinstance(event, PromptProgress):
+                return at, event
+
     def last(self, timeout: float = 120.0) -> tuple[float, Event]:
         while True:
             at, event = self.next(timeout)
-            if not isinstance(event, Token):
+            if not isinstance(event, Token | PromptProgress):
                 return at, event
 
 
@@ -76,7 +84,7 @@ def test_cancel_reaches_a_queued_request_at_once_and_a_running_one_soon(
 ) -> None:
     running, waiting = Inbox(), Inbox()
     first = shared.enqueue(LONG, running)
-    assert isinstance(running.next()[1], Token)
+    assert isinstance(running.first_token()[1], Token)
     second = shared.enqueue(LONG, waiting)
     assert shared.waiting == 1
     shared.cancel(second.id)

@@ -15,6 +15,7 @@ import sys
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from multiprocessing.connection import Connection
 
 from parrotchat.core.errors import (
@@ -41,6 +42,7 @@ from parrotchat.engine.protocol import (
     LoadProgress,
     LoadRequest,
     PipeMessage,
+    PromptProgress,
     Ready,
     Shutdown,
     Status,
@@ -189,8 +191,8 @@ class EngineHost:
         sampling = SamplingParams.from_dict(dict(request.sampling or {}))
         send = self.send
 
-        def emit(text: str) -> None:
-            send(Token(req_id, text))
+        def emit(text: str, tokens: int) -> None:
+            send(Token(req_id, text, tokens))
 
         stats = self.runtime.chat(
             messages=request.messages,
@@ -199,6 +201,7 @@ class EngineHost:
             chat_format=request.chat_format,
             emit=emit,
             ignore_eos=request.ignore_eos,
+            progress=self._progress_sender(req_id),
         )
         self.send(Done(req_id, stats.to_dict()))
 
@@ -206,13 +209,23 @@ class EngineHost:
         sampling = SamplingParams.from_dict(dict(request.sampling or {}))
         send = self.send
 
-        def emit(text: str) -> None:
-            send(Token(req_id, text))
+        def emit(text: str, tokens: int) -> None:
+            send(Token(req_id, text, tokens))
 
         stats = self.runtime.complete(
-            prompt=request.prompt, sampling=sampling, emit=emit, ignore_eos=request.ignore_eos
+            prompt=request.prompt,
+            sampling=sampling,
+            emit=emit,
+            ignore_eos=request.ignore_eos,
+            progress=self._progress_sender(req_id),
         )
         self.send(Done(req_id, stats.to_dict()))
+
+    def _progress_sender(self, req_id: int) -> Callable[[int, int, int], None]:
+        def progress(done: int, total: int, prompt_tokens: int) -> None:
+            self.send(PromptProgress(req_id, done, total, prompt_tokens))
+
+        return progress
 
     def _error_event(self, command: Command, req_id: int, exc: Exception) -> Failed:
         from parrotchat.engine.local.runtime import Cancelled

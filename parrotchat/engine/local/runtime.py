@@ -58,6 +58,9 @@ NAMED_FORMATS: dict[str, Callable[..., Any]] = {
 }
 
 
+# done, total, prompt_tokens: see protocol.PromptProgress.
+PromptProgressFn = Callable[[int, int, int], None]
+
 # How many recent tokens the repeat, frequency and presence penalties look at.
 PENALTY_LAST_N = 64
 
@@ -309,8 +312,9 @@ class LlamaRuntime:
         sampling: SamplingParams,
         overflow: str,
         chat_format: str | None,
-        emit: Callable[[str], None],
+        emit: Callable[[str, int], None],
         ignore_eos: bool = False,
+        progress: PromptProgressFn | None = None,
     ) -> ReplyStats:
         llm = self._require()
         started = time.perf_counter()
@@ -329,14 +333,15 @@ class LlamaRuntime:
         stats = ReplyStats(
             prompt_tokens=len(tokens), dropped_messages=fit.dropped_messages, n_ctx=n_ctx
         )
-        return self._generate(tokens, stats, sampling, emit, ignore_eos, started)
+        return self._generate(tokens, stats, sampling, emit, ignore_eos, started, progress)
 
     def complete(
         self,
         prompt: str,
         sampling: SamplingParams,
-        emit: Callable[[str], None],
+        emit: Callable[[str, int], None],
         ignore_eos: bool = False,
+        progress: PromptProgressFn | None = None,
     ) -> ReplyStats:
         """Continue a raw prompt (no chat template), as llama-cpp-python's create_completion
         tokenizes it: BOS first, special tokens parsed."""
@@ -355,18 +360,25 @@ class LlamaRuntime:
                 "with at least one token for the reply"
             )
         stats = ReplyStats(prompt_tokens=len(tokens), n_ctx=n_ctx)
-        return self._generate(tokens, stats, sampling, emit, ignore_eos, started)
+        return self._generate(tokens, stats, sampling, emit, ignore_eos, started, progress)
 
     def _generate(
         self,
         tokens: list[int],
         stats: ReplyStats,
         sampling: SamplingParams,
-        emit: Callable[[str], None],
+        emit: Callable[[str, int], None],
         ignore_eos: bool,
         started: float,
+        progress: PromptProgressFn | None = None,
     ) -> ReplyStats:
-        """Reuse the KV cache's common prefix, read the rest of the prompt, then decode."""
+        """Reuse the KV cache's common prefix, read the rest of the prompt, then decode.
+
+        `emit(text, n)` gets the reply's text as it comes, with the number of tokens
+        it stands for.
+        `progress(done, total, prompt_tokens)` hears how far reading the prompt got:
+        at 0, then after each batch.
+        """
         llm = self._require()
         n_ctx = llm.n_ctx()
         self.cancel.clear()
@@ -380,7 +392,14 @@ class LlamaRuntime:
         llm._ctx.kv_cache_seq_rm(-1, prefix, -1)
 
         prefill_started = time.perf_counter()
-        if not self._prefill(tokens[prefix:]):
+        to_read = len(tokens) - prefix
+
+        def on_read(done: int) -> None:
+            if progress is not None:
+                progress(done, to_read, len(tokens))
+
+        on_read(0)
+        if not self._prefill(tokens[prefix:], on_read):
             stats.stop_reason = "cancelled"
             stats.ttft_s = time.perf_counter() - started
             return stats
@@ -398,6 +417,7 @@ class LlamaRuntime:
         reason = "length"
         first = True
         n_reply = 0
+        n_emitted = 0  # reply tokens whose text went out (a character may span several)
         while n_reply < max_tokens:
             if self.cancel.is_set():
                 reason = "cancelled"
@@ -415,7 +435,8 @@ class LlamaRuntime:
                 if first:
                     stats.ttft_s = time.perf_counter() - started
                     first = False
-                emit(text)
+                emit(text, n_reply - n_emitted)
+                n_emitted = n_reply
             if stream.stopped:
                 reason = "stop_string"
                 break
@@ -424,7 +445,7 @@ class LlamaRuntime:
         if tail:
             if first:
                 stats.ttft_s = time.perf_counter() - started
-            emit(tail)
+            emit(tail, n_reply - n_emitted)
         if first and not tail:
             stats.ttft_s = time.perf_counter() - started
         stats.decode_s = time.perf_counter() - decode_started
@@ -479,8 +500,9 @@ class LlamaRuntime:
             n = llama_cpp.llama_token_to_piece(self._vocab, token, buf, len(buf), 0, False)
         return buf.raw[:n]
 
-    def _prefill(self, tokens: Sequence[int]) -> bool:
-        """Evaluate prompt tokens; False if cancelled (then the context is cut back)."""
+    def _prefill(self, tokens: Sequence[int], on_read: Callable[[int], None]) -> bool:
+        """Evaluate prompt tokens, telling `on_read` how many are read after each batch;
+        False if cancelled (then the context is cut back)."""
         llm = self._require()
         if not tokens:
             return True
@@ -501,6 +523,7 @@ class LlamaRuntime:
                         llm._ctx.kv_cache_seq_rm(-1, n_before, -1)
                         return False
                     raise
+                on_read(stop)
         finally:
             llama_cpp.llama_set_abort_callback(llm.ctx, _NO_ABORT, None)
         return True

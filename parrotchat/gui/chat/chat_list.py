@@ -10,7 +10,7 @@ cleared (or Esc).
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QColor, QIcon, QKeyEvent, QPainter, QPainterPath, QPixmap
+from PySide6.QtGui import QColor, QIcon, QKeyEvent, QPainter, QPainterPath, QPalette, QPixmap
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QInputDialog,
@@ -27,22 +27,25 @@ from PySide6.QtWidgets import (
 
 from parrotchat.core.chats.records import ChatSummary, SearchHit
 from parrotchat.gui.chat.search_results import SearchResults
+from parrotchat.gui.theme import ERROR_HUE
 
 UNDO_MS = 10_000
 SEARCH_DELAY_MS = 150
 PINNED_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
-def pin_icon(size: int = 16) -> QIcon:
-    """A small drawn pushpin (no emoji font needed): the mark of a pinned chat."""
+def pin_icon(needle: QColor, size: int = 16) -> QIcon:
+    """A small drawn pushpin (no emoji font needed): the mark of a pinned chat.
+
+    `needle`: the needle's colour, from the palette (a fixed grey vanishes on a dark one).
+    """
     pixmap = QPixmap(size, size)
     pixmap.fill(Qt.GlobalColor.transparent)
     painter = QPainter(pixmap)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     painter.scale(size / 16, size / 16)
-    red = QColor("#d9534f")
     painter.setPen(Qt.PenStyle.NoPen)
-    painter.setBrush(red)
+    painter.setBrush(ERROR_HUE)
     painter.drawEllipse(QPointF(9.5, 5.5), 4.2, 4.2)  # the head
     body = QPainterPath()
     body.moveTo(6.2, 6.0)
@@ -51,7 +54,7 @@ def pin_icon(size: int = 16) -> QIcon:
     body.lineTo(4.8, 7.4)
     body.closeSubpath()
     painter.drawPath(body)
-    painter.setPen(QColor("#606060"))
+    painter.setPen(needle)
     painter.drawLine(QPointF(6.7, 9.3), QPointF(2.0, 14.0))  # the needle
     painter.end()
     return QIcon(pixmap)
@@ -115,7 +118,7 @@ class ChatListPanel(QWidget):
         self._pending_delete: int | None = None
         self._current: int | None = None
         self._pinned: set[int] = set()
-        self._pin_icon = pin_icon()
+        self._pin_icon = pin_icon(self.palette().color(QPalette.ColorRole.PlaceholderText))
         self._undo_timer = QTimer(self)
         self._undo_timer.setSingleShot(True)
         self._undo_timer.setInterval(UNDO_MS)
@@ -135,6 +138,16 @@ class ChatListPanel(QWidget):
         self._search_timer.timeout.connect(self._emit_search)
         self.undo_button.clicked.connect(self.undo_delete)
         self._undo_timer.timeout.connect(self.commit_delete)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        # A new theme: the pin's needle too (not while __init__ still builds the panel).
+        if event.type() == QEvent.Type.PaletteChange and hasattr(self, "_pin_icon"):
+            self._pin_icon = pin_icon(self.palette().color(QPalette.ColorRole.PlaceholderText))
+            for row in range(self.list.count()):
+                item = self.list.item(row)
+                if item.data(PINNED_ROLE):
+                    item.setIcon(self._pin_icon)
 
     # --- contents ----------------------------------------------------------------------
 

@@ -9,7 +9,8 @@
   goes back to the newest messages first.
 - Branches: a message with siblings shows ‹ 2/3 ›; switching replaces the messages
   from that one down and leaves those above (and the scroll position) as they were.
-- Streaming: tokens are buffered and appended to the reply at most REFRESH_HZ
+- Streaming: until the first text, the reply says how far the engine got reading
+  the prompt; then tokens are buffered and appended to the reply at most REFRESH_HZ
   times a second (one insert per frame, never a re-render of the message).
 - Auto-scroll follows the reply unless the user has scrolled up.
 """
@@ -405,6 +406,11 @@ class ChatView(QScrollArea):
         self._follow = True
         self._update_last_actions()
         self._scroll_to_bottom()
+
+    def show_prompt_progress(self, done: int, total: int) -> None:
+        """The engine is reading the prompt: say how far, until the first text comes."""
+        if self._streaming is not None and not self._pending:
+            self._streaming.set_prompt_progress(done, total)
 
     def append_reply(self, text: str) -> None:
         """O(1): buffer the text; the flush timer puts it on screen ~REFRESH_HZ times a second."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib
 
-from PySide6.QtCore import Signal, Slot
+from PySide6.QtCore import QEvent, Signal, Slot
 from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
@@ -65,12 +65,9 @@ class CodeBlock(QFrame):
         self.copy_button.setAutoRaise(True)
         self.view = FittedTextView(wrap=False)
         self.view.setFont(_fixed_font())
-        dark = self.palette().color(QPalette.ColorRole.Base).lightness() < 128
-        rendered = highlight_html(code, language, dark)
-        if rendered is None:
-            self.view.setPlainText(code)
-        else:
-            self.view.setHtml(rendered)
+        self.language = language
+        self._dark: bool | None = None
+        self._highlight()
         header = QHBoxLayout()
         header.setContentsMargins(6, 2, 2, 0)
         header.addWidget(self.language_label)
@@ -85,6 +82,28 @@ class CodeBlock(QFrame):
 
     def _connect_signals(self) -> None:
         self.copy_button.clicked.connect(self._copy)
+
+    def append_code(self, text: str) -> None:
+        """Streaming: more code at the end, as it comes (coloured when the reply ends)."""
+        self.code += text
+        self.view.append_plain(text)
+
+    def _highlight(self) -> None:
+        """Colour the code for the palette now in use (again after a change of theme)."""
+        dark = self.palette().color(QPalette.ColorRole.Base).lightness() < 128
+        if dark == self._dark:
+            return
+        self._dark = dark
+        rendered = highlight_html(self.code, self.language, dark)
+        if rendered is None:
+            self.view.setPlainText(self.code)
+        else:
+            self.view.setHtml(rendered)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            self._highlight()
 
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)

@@ -15,6 +15,7 @@ the signals.
 from __future__ import annotations
 
 import contextlib
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +34,7 @@ from parrotchat.service.turn import Turn
 
 OPEN_MESSAGES = 100  # a chat opens with its newest messages; the view reads older ones
 BIG_MESSAGE = 256 * 1024  # characters: a message this long is handed on over a few turns
+USAGE_INTERVAL_S = 0.2  # while a reply streams, its context count changes this often at most
 
 
 @dataclass
@@ -42,6 +44,9 @@ class _Reply:
     turn: Turn
     req_id: int | None = None  # None: waiting for the model to load
     stopped: bool = False
+    prompt_tokens: int | None = None  # the whole prompt, once the engine says (local only)
+    reply_tokens: int = 0  # so far
+    usage_shown_at: float = 0.0  # time.monotonic() of the last context count it sent
 
     @property
     def chat_id(self) -> int:
@@ -62,6 +67,8 @@ class ChatController(QObject):
         revealRequested(int): scroll to this message of the open chat and outline it.
         replyStarted(int): an assistant message (its id) starts streaming; `reply_branch`
             says which version of the reply it is.
+        replyProgress(int, int): prompt tokens read, of how many, before the reply's first
+            text (from an engine that says; a remote server may not).
         replyChunk(str): more text of the streaming reply.
         replyEnded(int, str, dict): message id, status, stats; the stream ended on screen.
         replyStatsUpdated(int, dict): final stats for a reply that was already ended (stopped).
@@ -83,6 +90,7 @@ class ChatController(QObject):
     branchSwitched = Signal(int, int, object)
     revealRequested = Signal(int)
     replyStarted = Signal(int)
+    replyProgress = Signal(int, int)
     replyChunk = Signal(str)
     replyEnded = Signal(int, str, dict)
     replyStatsUpdated = Signal(int, dict)
@@ -127,6 +135,7 @@ class ChatController(QObject):
     def _engine_links(self) -> list[tuple[Any, Any]]:
         e = self.engine
         return [
+            (e.promptProgress, self._on_prompt_progress),
             (e.tokenReceived, self._on_token),
             (e.replyFinished, self._on_finished),
             (e.replyFailed, self._on_failed),
@@ -455,14 +464,36 @@ class ChatController(QObject):
 
     # --- engine events -----------------------------------------------------------------------
 
-    @Slot(int, str)
-    def _on_token(self, req_id: int, text: str) -> None:
+    @Slot(int, int, int, int)
+    def _on_prompt_progress(self, req_id: int, done: int, total: int, prompt_tokens: int) -> None:
+        reply = self._replies.get(req_id)
+        if reply is None or reply.stopped:
+            return
+        reply.prompt_tokens = prompt_tokens
+        if reply.chat_id == self.chat_id:
+            self.replyProgress.emit(done, total)
+            self._show_usage(reply, at_once=True)
+
+    @Slot(int, str, int)
+    def _on_token(self, req_id: int, text: str, tokens: int) -> None:
         reply = self._replies.get(req_id)
         if reply is None or reply.stopped:
             return  # after Stop the screen and the store keep what was shown
         self.saver.write(reply.turn.on_text, text)
+        reply.reply_tokens += tokens
         if reply.chat_id == self.chat_id:
             self.replyChunk.emit(text)
+            self._show_usage(reply)
+
+    def _show_usage(self, reply: _Reply, at_once: bool = False) -> None:
+        """The context in use while the reply streams: its prompt and its tokens so far."""
+        if reply.prompt_tokens is None:
+            return  # a remote server does not say: the count stays until the reply ends
+        now = time.monotonic()
+        if not at_once and now - reply.usage_shown_at < USAGE_INTERVAL_S:
+            return
+        reply.usage_shown_at = now
+        self.contextUsage.emit(reply.prompt_tokens + reply.reply_tokens, self._n_ctx())
 
     @Slot(int, dict)
     def _on_finished(self, req_id: int, stats: dict[str, Any]) -> None:

@@ -18,7 +18,7 @@ FOLD_CHARS = 12_000  # ~3,000 tokens, three default-length replies: rendered who
 PAGE_CHARS = 4_000  # a screenful or two
 PAGE_BLOCKS = 12  # ~25 ms of widgets even when half of them are code blocks
 
-_FENCE = re.compile(r"^( {0,3})(`{3,}|~{3,})[ \t]*([^\s`]*)[^\n]*$")
+FENCE = re.compile(r"^( {0,3})(`{3,}|~{3,})[ \t]*([^\s`]*)[^\n]*$")
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ def split_page(markdown: str, open_fence: str | None = None, max_blocks: int | N
         prose.clear()
 
     while i < len(lines):
-        match = _FENCE.match(lines[i])
+        match = FENCE.match(lines[i])
         if match is None:
             prose.append(lines[i])
             offset += len(lines[i]) + 1

@@ -2,14 +2,17 @@
 
 A finished message renders its Markdown once: prose through Qt's Markdown support,
 each fenced code block as a `CodeBlock` with its own Copy button. A streaming reply
-shows plain text appended at the end, and is rendered as Markdown when it ends.
+says how far the engine got reading the prompt until its first text comes; then it
+shows plain text appended at the end, fenced code in code blocks as it is written
+(stream_blocks.py), and is rendered as Markdown when it ends.
 
 A message longer than FOLD_CHARS (a 5 MB paste) shows its first page, with
 "Show more" (the next page) and "Show all" under it: all of it as Markdown at once
 would freeze the window for seconds and make thousands of widgets. "Show all" adds
 the rest as plain text, SHOW_ALL_CHUNK characters per turn of the event loop. Copy
 and Edit always take the whole text. A reply that streamed in longer than
-FOLD_CHARS stays as the plain text it streamed as (it is all on screen already).
+FOLD_CHARS stays as it streamed in (it is all on screen already): its first
+FOLD_CHARS in prose and code blocks, the rest as plain text.
 """
 
 from __future__ import annotations
@@ -21,10 +24,13 @@ from PySide6.QtGui import QColor, QFont, QGuiApplication, QPainter, QPaintEvent,
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
 from parrotchat.core.chats.records import Message
+from parrotchat.gui.chat import line_breaks
 from parrotchat.gui.chat.branch_switcher import BranchSwitcher
 from parrotchat.gui.chat.code_block import CodeBlock
 from parrotchat.gui.chat.markdown_blocks import FOLD_CHARS, PAGE_BLOCKS, page_end, split_page
 from parrotchat.gui.chat.stats_line import format_stats
+from parrotchat.gui.chat.stream_blocks import CloseCode, Code, OpenCode, Prose, Step, StreamSplitter
+from parrotchat.gui.elided import ElidedLabel
 from parrotchat.gui.fitted_text import FittedTextView
 
 SHOW_ALL_CHUNK = 32 * 1024  # characters of plain text added per event-loop turn (~15 ms)
@@ -44,7 +50,8 @@ def _bold_font(base: QFont) -> QFont:
 
 def prose_view(markdown: str) -> FittedTextView:
     view = FittedTextView(wrap=True)
-    view.setMarkdown(markdown)
+    view.setMarkdown(line_breaks.mark(markdown))
+    line_breaks.apply(view.document())
     return view
 
 
@@ -67,7 +74,13 @@ class MessageWidget(QFrame):
         self.role = message.role
         self.status = message.status
         self._parts: list[str] = [message.content]
-        self._stream_view: FittedTextView | None = None
+        self._splitter: StreamSplitter | None = None  # while streaming
+        self._streamed = 0
+        self._plain_rest = False
+        self._stream_view: FittedTextView | None = None  # streaming: the prose shown last
+        self._stream_code: CodeBlock | None = None  # streaming: an open code block
+        self._stream_rest: FittedTextView | None = None  # streaming, past FOLD_CHARS: plain
+        self._progress: QLabel | None = None  # streaming: "Reading your message… N%"
         self._shown = 0  # characters of the text rendered so far
         self._open_fence: str | None = None  # a code fence the last page left open
         self._fold: FoldBar | None = None  # made for long messages only
@@ -75,7 +88,9 @@ class MessageWidget(QFrame):
         self._flash_timer: QTimer | None = None  # made when a search outlines this message
         self.setObjectName("userMessage" if message.role == "user" else "assistantMessage")
 
-        self.role_label = QLabel(self._role_name(message))
+        # A long model name is cut with "…" (whole in the tooltip): the buttons beside
+        # it must stay on screen however narrow the chat column gets.
+        self.role_label = ElidedLabel(self._role_name(message))
         self.role_label.setObjectName("roleLabel")
         self.role_label.setFont(_bold_font(self.role_label.font()))
         self.copy_button = self._tool_button(self.tr("Copy"))
@@ -183,7 +198,7 @@ class MessageWidget(QFrame):
 
     @property
     def is_streaming(self) -> bool:
-        return self._stream_view is not None
+        return self._splitter is not None
 
     def _clear_body(self) -> None:
         self._rest_view = None
@@ -233,7 +248,7 @@ class MessageWidget(QFrame):
     @property
     def folded(self) -> bool:
         """Part of the text is not on screen yet (Show more / Show all)."""
-        return self._stream_view is None and self._shown < len(self.text)
+        return self._splitter is None and self._shown < len(self.text)
 
     @Slot()
     def show_more(self) -> None:
@@ -273,24 +288,95 @@ class MessageWidget(QFrame):
         if self._fold is not None:
             self._fold.hide()
             self._fold.timer.stop()
-        self._stream_view = FittedTextView(wrap=True)
-        self._stream_view.setObjectName("streamingText")
-        self.body.addWidget(self._stream_view)
+        self._splitter = StreamSplitter()
+        self._streamed = 0  # characters of the reply passed through the splitter
+        self._plain_rest = False  # the rest of the reply comes as plain text
+        self._stream_view = None
+        self._stream_code = None
+        self._stream_rest = None
+        # A sign of life until the first text: reading a long prompt can take a while.
+        self._progress = QLabel(self.tr("Reading your message…"))
+        self._progress.setObjectName("promptProgress")
+        self._progress.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self.body.addWidget(self._progress)
         self.copy_button.setEnabled(False)
+
+    @property
+    def progress_label(self) -> QLabel | None:
+        """The line "Reading your message… N%" while the reply has no text (else None)."""
+        return self._progress
+
+    def set_prompt_progress(self, done: int, total: int) -> None:
+        if self._progress is None:
+            return
+        percent = done * 100 // total if total > 0 else 100
+        self._progress.setText(self.tr("Reading your message… %1%").replace("%1", str(percent)))
+
+    def _drop_progress(self) -> None:
+        if self._progress is not None:
+            self.body.removeWidget(self._progress)
+            self._progress.hide()
+            self._progress.deleteLater()
+            self._progress = None
 
     def append_text(self, text: str) -> None:
         """Streaming: add text at the end (O(len(text)))."""
-        if self._stream_view is None:
+        if self._splitter is None:
             self._start_stream()
-        assert self._stream_view is not None
+        assert self._splitter is not None
         self._parts.append(text)
-        self._stream_view.append_plain(text)
+        self._drop_progress()
+        if self._plain_rest:
+            self._append_rest(text)
+            return
+        # Past FOLD_CHARS the reply stays as it streamed in, and more blocks would be
+        # more widgets than the window can take (a 1 MB reply holds thousands of code
+        # blocks); a burst of many blocks in one refresh (a model writes a few tokens
+        # per refresh) would stall it. Either way the rest comes as plain text, in one
+        # view; a reply of up to FOLD_CHARS is rendered whole when it ends.
+        steps, taken = self._splitter.feed_some(text, PAGE_BLOCKS)
+        self._streamed += taken
+        if taken < len(text) or self._streamed > FOLD_CHARS:
+            self._plain_rest = True
+            steps += self._splitter.flush()
+        self._show_steps(steps)
+        if taken < len(text):
+            self._append_rest(text[taken:])
+
+    def _append_rest(self, text: str) -> None:
+        if self._stream_rest is None:
+            self._stream_rest = FittedTextView(wrap=True)
+            self._stream_rest.setObjectName("streamingRest")
+            self.body.addWidget(self._stream_rest)
+        self._stream_rest.append_plain(text)
+
+    def _show_steps(self, steps: list[Step]) -> None:
+        for step in steps:
+            match step:
+                case Prose(text=text):
+                    if self._stream_view is None:
+                        self._stream_view = FittedTextView(wrap=True)
+                        self._stream_view.setObjectName("streamingText")
+                        self.body.addWidget(self._stream_view)
+                    self._stream_view.append_plain(text)
+                case Code(text=text):
+                    if self._stream_code is not None:
+                        self._stream_code.append_code(text)
+                case OpenCode(language=language):
+                    self._stream_view = None
+                    self._stream_code = CodeBlock("", language)
+                    self.body.addWidget(self._stream_code)
+                case CloseCode():
+                    self._stream_code = None
 
     def finish(self, status: str, stats: dict[str, Any]) -> None:
         """The stream ended: render the Markdown once and show the stats."""
         self.status = status
-        if self._stream_view is not None:
-            self._stream_view = None
+        if self._splitter is not None:
+            self._show_steps(self._splitter.flush())
+            self._splitter = None
+            self._stream_view = self._stream_code = self._stream_rest = None
+            self._drop_progress()
             text = self.text
             if len(text) <= FOLD_CHARS:
                 self._render(text)

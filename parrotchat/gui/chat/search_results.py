@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from parrotchat.core.chats.records import ChatSummary, SearchHit
+from parrotchat.gui.theme import mix
 
 CHAT_ROLE = Qt.ItemDataRole.UserRole
 MESSAGE_ROLE = Qt.ItemDataRole.UserRole + 1  # 0: the chat itself (a title match)
@@ -37,8 +38,16 @@ SHOWN_ROLE = Qt.ItemDataRole.UserRole + 2
 HTML_ROLE = Qt.ItemDataRole.UserRole + 3
 PADDING = 4
 MAX_LINES = 6  # a snippet is ~80 characters: this is a guard, not a cut
-# Marked text: bold on a soft yellow, readable in light and dark themes alike.
-MARK_STYLE = "background-color:#ffe38a; color:#202020; font-weight:bold"
+# Marked text is a class; its colours come from the palette when the item is painted,
+# so that they follow the theme.
+MARK_OPEN = '<span class="mark">'
+
+
+def mark_css(palette: QPalette) -> str:
+    """Bold text on the base colour tinted with the highlight colour."""
+    base, text = palette.color(QPalette.ColorRole.Base), palette.color(QPalette.ColorRole.Text)
+    back = mix(base, palette.color(QPalette.ColorRole.Highlight), 0.4)
+    return f".mark {{ background-color: {back.name()}; color: {text.name()}; font-weight: bold }}"
 
 
 def marked_html(text: str, marks: tuple[tuple[int, int], ...] | list[tuple[int, int]]) -> str:
@@ -50,7 +59,7 @@ def marked_html(text: str, marks: tuple[tuple[int, int], ...] | list[tuple[int, 
         if end <= start:
             continue
         out.append(html.escape(text[at:start]))
-        out.append(f'<span style="{MARK_STYLE}">{html.escape(text[start:end])}</span>')
+        out.append(f"{MARK_OPEN}{html.escape(text[start:end])}</span>")
         at = end
     out.append(html.escape(text[at:]))
     return "".join(out)
@@ -77,6 +86,7 @@ class _HitDelegate(QStyledItemDelegate):
         doc = QTextDocument()
         doc.setDocumentMargin(0)
         doc.setDefaultFont(option.font)
+        doc.setDefaultStyleSheet(mark_css(option.palette))
         doc.setHtml(str(index.data(HTML_ROLE)))
         doc.setTextWidth(max(40, self._width(option) - 2 * PADDING))
         return doc

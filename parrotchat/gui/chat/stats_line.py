@@ -6,6 +6,8 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication
 
+from parrotchat.gui.runtime_messages import plain
+
 
 def stop_reason_text(reason: str) -> str:
     names = {
@@ -29,8 +31,8 @@ def format_stats(stats: dict[str, Any] | None, status: str) -> str:
             if status == "interrupted"
             else QCoreApplication.translate("StatsLine", "Failed")
         )
-        reason = stats.get("reason")
-        parts.append(f"⚠ {label}: {reason}" if reason else f"⚠ {label}")
+        reason = stats.get("reason")  # the engine's words, in English in the chat file
+        parts.append(f"⚠ {label}: {plain(str(reason))}" if reason else f"⚠ {label}")
     elif status == "streaming":
         parts.append(
             QCoreApplication.translate(

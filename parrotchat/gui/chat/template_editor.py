@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 
 from parrotchat.core.errors import ParrotError
 from parrotchat.core.prompt_templates import PromptTemplate, TemplateLibrary
+from parrotchat.gui.runtime_messages import plain
 
 
 class TemplateEditor(QDialog):
@@ -84,7 +85,7 @@ class TemplateEditor(QDialog):
                 raise ParrotError(self.tr("The prompt needs {text} where your text goes."))
             self.library.save_user_template(template)
         except ParrotError as exc:
-            self.error.setText(str(exc))
+            self.error.setText(plain(str(exc)))
             return
         self.saved = template
         self.accept()

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from parrotchat.core.errors import TemplateError
 from parrotchat.core.languages import LANGUAGES
 from parrotchat.core.prompt_templates import PromptTemplate, RenderedPrompt, TemplateLibrary
+from parrotchat.gui.runtime_messages import plain
 
 BUILTIN_BUTTONS = ("translate", "summarize")
 
@@ -129,7 +130,7 @@ class TemplateDialog(QDialog):
             prompt = render(template, self.input.toPlainText(), self.language, self.ui_lang)
         except TemplateError as exc:
             self.result_prompt = None
-            self.error.setText(str(exc))
+            self.error.setText(plain(str(exc)))
             self.preview.clear()
         else:
             self.result_prompt = prompt

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from parrotchat.gui.bands import NoticeLabel
 from parrotchat.gui.models.hub_tasks import HubTasks
 from parrotchat.gui.models.network_settings import NetworkSettings
 
@@ -60,9 +61,7 @@ class DownloadTab(QWidget):
         self.fits: list[ChoiceFit] = []
         self.rows: list[_Row] = []
 
-        self.offline_label = QLabel()
-        self.offline_label.setWordWrap(True)
-        self.offline_label.setStyleSheet("QLabel { background: #fff3cd; padding: 6px; }")
+        self.offline_label = NoticeLabel()
         self.query = QLineEdit()
         self.query.setPlaceholderText(self.tr("Search GGUF models, e.g. qwen"))
         self.sort = QComboBox()

@@ -15,6 +15,7 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from parrotchat.core.errors import ParrotError
 from parrotchat.gui.models.hub_messages import plain_hub_message
+from parrotchat.gui.runtime_messages import plain
 
 if TYPE_CHECKING:
     from parrotchat.core.hub.client import HubClient
@@ -138,7 +139,7 @@ class HubTasks(QObject):
     def offline_reason(self) -> str | None:
         """Why hub features are off, or None when they are on."""
         config = self.config()
-        return config.offline_reason if config.offline else None
+        return plain(config.offline_reason) if config.offline else None
 
     def pending(self) -> list[PendingDownload]:
         return self.downloader.pending()

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 
 from parrotchat.gui.bench_runner import BenchRunner
 from parrotchat.gui.models.library_worker import LibraryTasks
+from parrotchat.gui.runtime_messages import plain
 
 if TYPE_CHECKING:
     from parrotchat.core.models.info import ModelInfo
@@ -202,13 +203,14 @@ class LibraryTab(QWidget):
     def _show_unusable(self, row: int, path: Path, reason: str) -> None:
         """A file in the models folder that cannot be used: greyed, not selectable, and
         why (the first words here, the whole reason in the tooltip)."""
-        why = reason.removeprefix(f"{path}: ").removeprefix(f"{path.name}: ")
+        shown = plain(reason)
+        why = shown.removeprefix(f"{path}: ").removeprefix(f"{path.name}: ")
         short = why.split(":")[0].split(";")[0]
         cells = [path.name, self.tr("cannot be used: %1").replace("%1", short)]
         for column in range(COLUMNS):
             item = QTableWidgetItem(cells[column] if column < len(cells) else "")
             item.setFlags(Qt.ItemFlag.NoItemFlags)  # greyed and out of the selection
-            item.setToolTip(reason)
+            item.setToolTip(shown if shown == reason else f"{shown}\n\n{reason}")
             self.table.setItem(row, column, item)
 
     def _fit_text(self, model: ModelInfo) -> str:

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QStandardItemModel
 from PySide6.QtWidgets import (
-    QComboBox,
     QHBoxLayout,
     QLabel,
     QProgressBar,
@@ -23,7 +22,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from parrotchat.gui.elided import ElidedLabel, ElidingComboBox
 from parrotchat.gui.models.remote_models import RemoteChoice, ServerListing
+from parrotchat.gui.runtime_messages import plain
 
 if TYPE_CHECKING:
     from parrotchat.core.models.info import ModelInfo
@@ -45,11 +46,12 @@ class ModelPicker(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.label = QLabel(self.tr("Model:"))
-        self.combo = QComboBox()
-        self.combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        # As wide as the model's name where there is room; in a narrow window the name
+        # is cut with "…" (whole in the tooltip) rather than the bar hiding the list.
+        self.combo = ElidingComboBox(min_chars=8)
         self.combo.setMinimumContentsLength(24)
         self.combo.setPlaceholderText(self.tr("Looking for models…"))
-        self.details = QLabel()
+        self.details = ElidedLabel()
         self.details.setObjectName("modelDetails")
         self.progress = QProgressBar()
         self.progress.setRange(0, 100)
@@ -101,7 +103,8 @@ class ModelPicker(QWidget):
             self._add_header(self.tr("On %1").replace("%1", listing.server))
             if listing.error is not None:
                 self._add_header(
-                    self.tr("    Not available: %1").replace("%1", listing.error), listing.error
+                    self.tr("    Not available: %1").replace("%1", plain(listing.error)),
+                    listing.error,
                 )
             elif not listing.models:
                 self._add_header(self.tr("    Serves no models"))
@@ -171,6 +174,26 @@ class ModelPicker(QWidget):
         elif entry is not None:
             self._selected = entry
             self.modelSelected.emit(entry)
+
+    def widest_minimum(self) -> int:
+        """The narrowest this bar gets while a model loads (progress and Cancel shown):
+        the window keeps at least this much room for it."""
+        layout = self.layout()
+        assert layout is not None
+        parts = (self.label, self.combo, self.details, self.progress, self.cancel_button)
+        margins = layout.contentsMargins()
+        return (
+            sum(w.minimumSizeHint().width() for w in parts)
+            # The details' text changes (loading, the backend): room for a few letters.
+            + max(
+                0,
+                self.details.fontMetrics().horizontalAdvance("MMMM…")
+                - self.details.minimumSizeHint().width(),
+            )
+            + layout.spacing() * (len(parts) - 1)
+            + margins.left()
+            + margins.right()
+        )
 
     # --- loading ---------------------------------------------------------------------------
 

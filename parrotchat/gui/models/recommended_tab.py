@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QLocale, Qt, Signal, Slot
+from PySide6.QtCore import QEvent, QLocale, Qt, Signal, Slot
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -171,6 +171,12 @@ class RecommendedTab(QWidget):
         shown = ", ".join(entry.languages[:_LANGUAGES_SHOWN])
         more = len(entry.languages) - _LANGUAGES_SHOWN
         return f"{shown} +{more}" if more > 0 else shown
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        table = getattr(self, "table", None)  # None while __init__ still builds the tab
+        if event.type() == QEvent.Type.PaletteChange and table is not None and table.rowCount():
+            self.refilter()  # greyed rows take the new theme's disabled colour
 
     @Slot()
     def refilter(self) -> None:

@@ -215,3 +215,36 @@ def test_any_json_object_gives_valid_settings(data: dict[str, Any]) -> None:
     settings.sampling.validate()
     again, warnings = settings_from_dict(settings.to_dict())
     assert (again, warnings) == (settings, [])
+
+
+def test_side_panel_choices_round_trip_and_bad_widths_reset(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    write_json(
+        path,
+        {
+            "schema_version": 1,
+            "show_chat_list": False,
+            "show_controls": True,
+            "panel_widths": [260, 9],
+        },
+    )
+    settings, warnings = load_settings(path)
+    assert (settings.show_chat_list, settings.show_controls) == (False, True)
+    assert settings.panel_widths == [220, 330]
+    assert len(warnings) == 1 and "'panel_widths'" in warnings[0]
+    settings.panel_widths = [260, 300]
+    save_settings(path, settings)
+    again, warnings = load_settings(path)
+    assert warnings == [] and again.panel_widths == [260, 300] and not again.show_chat_list
+
+
+def test_theme_is_kept_and_an_unknown_one_falls_back_to_the_system(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    settings = Settings()
+    settings.theme = "dark"
+    save_settings(path, settings)
+    assert load_settings(path) == (settings, [])
+    path.write_text('{"schema_version": 1, "theme": "purple"}', encoding="utf-8")
+    loaded, warnings = load_settings(path)
+    assert loaded.theme == "system"
+    assert len(warnings) == 1 and "'theme'" in warnings[0] and "system, light, dark" in warnings[0]

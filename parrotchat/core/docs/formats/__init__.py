@@ -1,0 +1,79 @@
+"""Text out of the user's documents, as passages labelled with their page or section.
+
+`iter_passages(path)` picks the reader by the file's suffix and yields `Passage`s one at
+a time, so a 10,000-page PDF never sits in memory whole. Every failure a file can cause
+(damaged, encrypted, too large, a zip bomb, not text) is a `DocumentError` whose message
+names the file and the reason; files are only ever read, never run or unpacked to disk.
+Each reader lives in its own module and is imported on first use, so indexing plain
+text never loads PDFium.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from parrotchat.core.docs.formats.limits import DEFAULT_LIMITS, Limits
+from parrotchat.core.docs.formats.passage import DocumentError, Passage
+
+__all__ = [
+    "DEFAULT_LIMITS",
+    "SUPPORTED_SUFFIXES",
+    "DocumentError",
+    "Limits",
+    "Passage",
+    "iter_passages",
+]
+
+Reader = Callable[[Path, Limits], Iterator[Passage]]
+
+_READERS: dict[str, tuple[str, str]] = {
+    ".txt": ("text", "iter_txt"),
+    ".md": ("text", "iter_markdown"),
+    ".markdown": ("text", "iter_markdown"),
+    ".html": ("html", "iter_html"),
+    ".htm": ("html", "iter_html"),
+    ".pdf": ("pdf", "iter_pdf"),
+    ".docx": ("docx", "iter_docx"),
+    ".hwpx": ("hwpx", "iter_hwpx"),
+    ".hwp": ("hwp", "iter_hwp"),
+}
+
+SUPPORTED_SUFFIXES: frozenset[str] = frozenset(_READERS)
+
+
+def _reader_for(path: Path) -> Reader:
+    suffix = path.suffix.lower()
+    if suffix not in _READERS:
+        kinds = " ".join(sorted(SUPPORTED_SUFFIXES))
+        shown = suffix or "no suffix"
+        raise DocumentError(path, f"is not a supported document type ({shown}; supported: {kinds})")
+    module_name, function = _READERS[suffix]
+    module = __import__(f"{__name__}.{module_name}", fromlist=[function])
+    reader: Reader = getattr(module, function)
+    return reader
+
+
+def iter_passages(path: Path, *, limits: Limits = DEFAULT_LIMITS) -> Iterator[Passage]:
+    """The text of the document at `path`, passage by passage, in reading order.
+
+    Raises DocumentError (and nothing else) for a file that cannot be read; passages
+    already yielded before a late failure (a PDF truncated halfway) stay valid.
+    """
+    path = Path(path)
+    reader = _reader_for(path)
+    try:
+        yield from reader(path, limits)
+    except DocumentError:
+        raise
+    except OSError as exc:
+        raise DocumentError(path, f"cannot be read ({exc.strerror or exc})") from exc
+    except MemoryError as exc:
+        raise DocumentError(path, "is too large to read in memory") from exc
+    except Exception as exc:
+        # The format libraries raise what they like on hostile input (KeyError, ValueError,
+        # struct.error, lxml errors...): the user needs the file named, not a traceback.
+        detail = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+        raise DocumentError(
+            path, f"is damaged or not a valid {path.suffix.lower()} file ({detail})"
+        ) from exc

@@ -22,6 +22,8 @@ import urllib.request
 from pathlib import Path
 from types import TracebackType
 
+from llama_cpu import SERVER_LAUNCHER
+
 START_TIMEOUT_S = 120.0
 MODEL_ALIAS = "smollm2"
 TEST_API_KEY = "test-key-parrot"  # the tests' server asks for it
@@ -62,10 +64,11 @@ class LlamaCppServer:
 
     def __enter__(self) -> LlamaCppServer:
         self.port = free_port()
+        launcher = SERVER_LAUNCHER.format(tests=str(Path(__file__).resolve().parent))
         command = [
             sys.executable,
-            "-m",
-            "llama_cpp.server",
+            "-c",
+            launcher,
             "--model",
             str(self.model),
             "--model_alias",

@@ -19,6 +19,9 @@ import llama_cpp._internals as internals
 from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: llama_cpu.py
+
+import llama_cpu
 
 from parrotchat.engine.calls import stream_chat
 from parrotchat.engine.local.client import EngineClient
@@ -34,6 +37,7 @@ class Direct:
     """llama.cpp through llama-cpp-python's low-level eval/sample loop, in this process."""
 
     def __init__(self, path: str, threads: int) -> None:
+        llama_cpu.apply()
         self.llm = llama_cpp.Llama(
             model_path=path,
             n_ctx=N_CTX,

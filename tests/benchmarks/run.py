@@ -55,6 +55,7 @@ GOALS: dict[str, tuple[str, float, str]] = {
 RSS_PROBE = textwrap.dedent(
     """
     import json, sys, psutil, llama_cpp
+    sys.path.insert(0, sys.argv[3]); import llama_cpu; llama_cpu.apply()
     llm = llama_cpp.Llama(model_path=sys.argv[1], n_ctx=int(sys.argv[2]), n_threads=2,
                           verbose=False)
     tokens = llm.tokenize(b"Tell me about parrots.")
@@ -77,7 +78,7 @@ def summary(values: list[float]) -> dict[str, float]:
 
 def llama_alone_rss(model: str, n_ctx: int) -> float:
     out = subprocess.run(
-        [sys.executable, "-c", RSS_PROBE, model, str(n_ctx)],
+        [sys.executable, "-c", RSS_PROBE, model, str(n_ctx), str(HERE.parent)],
         capture_output=True,
         text=True,
         check=True,

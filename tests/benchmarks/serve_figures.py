@@ -44,6 +44,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # serve_process
 sys.path.insert(0, str(HERE.parents[1]))  # parrotchat
 
+from llama_cpu import SERVER_LAUNCHER  # noqa: E402
 from serve_process import ServeProcess  # noqa: E402
 
 from parrotchat.core.models.starter import starter_model_path  # noqa: E402
@@ -231,8 +232,8 @@ def llama_cpp_server(model: str, threads: int) -> OtherServer:
     port = free_port()
     command = [
         sys.executable,
-        "-m",
-        "llama_cpp.server",
+        "-c",
+        SERVER_LAUNCHER.format(tests=str(HERE.parent)),
         "--model",
         model,
         "--host",

@@ -60,8 +60,9 @@ def paragraphs_to_passages(
             if buffer:
                 yield Passage("\n\n".join(buffer), page, section)
                 buffer, size = [], 0
-            yield Passage(paragraph[:PASSAGE_CHARS], page, section)
-            paragraph = paragraph[PASSAGE_CHARS:]
+            cut = _cut(paragraph)
+            yield Passage(paragraph[:cut].rstrip(), page, section)
+            paragraph = paragraph[cut:].lstrip()
         if buffer and size + len(paragraph) > PASSAGE_CHARS:
             yield Passage("\n\n".join(buffer), page, section)
             buffer, size = [], 0
@@ -69,6 +70,12 @@ def paragraphs_to_passages(
         size += len(paragraph) + 2
     if buffer:
         yield Passage("\n\n".join(buffer), page, section)
+
+
+def _cut(paragraph: str) -> int:
+    """Where to split an over-long paragraph: the last space in the window's second half."""
+    space = paragraph.rfind(" ", PASSAGE_CHARS // 2, PASSAGE_CHARS)
+    return space if space > 0 else PASSAGE_CHARS
 
 
 def iter_txt(path: Path, limits: Limits) -> Iterator[Passage]:

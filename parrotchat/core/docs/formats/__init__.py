@@ -57,13 +57,17 @@ def _reader_for(path: Path) -> Reader:
 def iter_passages(path: Path, *, limits: Limits = DEFAULT_LIMITS) -> Iterator[Passage]:
     """The text of the document at `path`, passage by passage, in reading order.
 
-    Raises DocumentError (and nothing else) for a file that cannot be read; passages
-    already yielded before a late failure (a PDF truncated halfway) stay valid.
+    Raises DocumentError (and nothing else) for a file that cannot be read or holds no
+    text; a failure can come after some passages were yielded (a section damaged halfway
+    through), so a caller keeps a file's passages only once the iterator is exhausted.
     """
     path = Path(path)
     reader = _reader_for(path)
+    found = False
     try:
-        yield from reader(path, limits)
+        for passage in reader(path, limits):
+            found = True
+            yield passage
     except DocumentError:
         raise
     except OSError as exc:
@@ -77,3 +81,6 @@ def iter_passages(path: Path, *, limits: Limits = DEFAULT_LIMITS) -> Iterator[Pa
         raise DocumentError(
             path, f"is damaged or not a valid {path.suffix.lower()} file ({detail})"
         ) from exc
+    if not found:
+        # Listed with a reason rather than silently indexed as nothing.
+        raise DocumentError(path, "has no text to index")

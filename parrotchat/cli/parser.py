@@ -40,6 +40,12 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--chat", type=int, metavar="ID", help="continue this chat (default: new)")
     ask.add_argument("--template", metavar="NAME", help="translate, summarize or your own template")
     ask.add_argument("--language", metavar="LANG", help="target language for translate (ko, en…)")
+    ask.add_argument(
+        "--docs",
+        action="append",
+        metavar="NAME",
+        help="answer from this document collection, citing its sources (repeat for more)",
+    )
     _add_turn_options(ask)
 
     chat = sub.add_parser(

@@ -10,6 +10,7 @@ text never loads PDFium.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -49,7 +50,7 @@ def _reader_for(path: Path) -> Reader:
         shown = suffix or "no suffix"
         raise DocumentError(path, f"is not a supported document type ({shown}; supported: {kinds})")
     module_name, function = _READERS[suffix]
-    module = __import__(f"{__name__}.{module_name}", fromlist=[function])
+    module = importlib.import_module(f"{__name__}.{module_name}")
     reader: Reader = getattr(module, function)
     return reader
 

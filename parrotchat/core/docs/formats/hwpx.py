@@ -33,11 +33,19 @@ class _NoDtd(Exception):
 
 
 class _SectionParser:
-    """Collects the paragraphs of one section as expat reports them."""
+    """Collects the paragraphs of one section as expat reports them.
+
+    A table comes out one line per row, cells joined by " | " (as .docx and .html
+    tables do), so a row's label and value stay together in one chunk.
+    """
 
     def __init__(self) -> None:
         self.done: list[str] = []
-        self._open: list[list[str]] = []  # one buffer per <p> being read (tables nest them)
+        # Each <p> being read, with the number of table cells open around it (tables put
+        # paragraphs inside paragraphs).
+        self._open: list[tuple[list[str], int]] = []
+        self._cells: list[list[str]] = []
+        self._rows: list[list[str]] = []
         self._in_text = 0
         parser = expat.ParserCreate(namespace_separator=" ")
         parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
@@ -58,29 +66,47 @@ class _SectionParser:
         local = name.rpartition(" ")[2]
         if local == "p":
             if self._open:
-                # A table inside a paragraph: what came before it is a paragraph of its own.
-                self._flush(self._open[-1])
-            self._open.append([])
+                # What the enclosing paragraph said before its table is a paragraph of its own.
+                self._flush(*self._open[-1])
+            self._open.append(([], len(self._cells)))
         elif local == "t":
             self._in_text += 1
+        elif local == "tr":
+            self._rows.append([])
+        elif local == "tc":
+            self._cells.append([])
         elif self._in_text and self._open and local in _INLINE:
-            self._open[-1].append(_INLINE[local])
+            self._open[-1][0].append(_INLINE[local])
 
     def _end(self, name: str) -> None:
         local = name.rpartition(" ")[2]
         if local == "p" and self._open:
-            self._flush(self._open.pop())
+            self._flush(*self._open.pop())
         elif local == "t" and self._in_text:
             self._in_text -= 1
+        elif local == "tc" and self._cells:
+            cell = " ".join(self._cells.pop())
+            if self._rows:
+                self._rows[-1].append(cell)
+        elif local == "tr" and self._rows:
+            row = self._rows.pop()
+            if any(row):
+                self._emit(" | ".join(row), len(self._cells))
 
     def _text(self, data: str) -> None:
         if self._in_text and self._open:
-            self._open[-1].append(data)
+            self._open[-1][0].append(data)
 
-    def _flush(self, buffer: list[str]) -> None:
+    def _flush(self, buffer: list[str], depth: int) -> None:
         text = "".join(buffer).strip()
         buffer.clear()
         if text:
+            self._emit(text, depth)
+
+    def _emit(self, text: str, depth: int) -> None:
+        if depth and len(self._cells) >= depth:
+            self._cells[depth - 1].append(" ".join(text.split()))
+        else:
             self.done.append(text)
 
 

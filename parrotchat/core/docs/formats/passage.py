@@ -27,7 +27,8 @@ class DocumentError(ParrotError):
     too large, a zip bomb...), fit to show the user beside the file's name in a list.
     """
 
-    def __init__(self, path: object, reason: str) -> None:
-        super().__init__(f"{path}: {reason}")
-        self.path = str(path)
-        self.reason = reason
+    def __init__(self, path: object, reason: str | None = None) -> None:
+        # DocumentError(path, reason) from the readers; DocumentError(message) also works.
+        super().__init__(str(path) if reason is None else f"{path}: {reason}")
+        self.path = "" if reason is None else str(path)
+        self.reason = str(path) if reason is None else reason

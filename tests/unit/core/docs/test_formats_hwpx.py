@@ -15,7 +15,12 @@ def test_sections_paragraphs_tabs_and_tables(tmp_path: Path) -> None:
     path = f.make_hwpx(
         tmp_path / "공문.hwpx",
         [
-            ["제목: 예산 집행 계획", "항목\t금액", "첫 줄\n둘째 줄", [["인건비", "1억"]]],
+            [
+                "제목: 예산 집행 계획",
+                "항목\t금액",
+                "첫 줄\n둘째 줄",
+                [["구분", "금액"], ["인건비", "1억"]],
+            ],
             ["Section two is in English.", "마지막 문단 & 끝"],
         ],
     )
@@ -23,7 +28,10 @@ def test_sections_paragraphs_tabs_and_tables(tmp_path: Path) -> None:
     passages = list(iter_passages(path))
 
     assert [(p.section, p.text) for p in passages] == [
-        ("Section 1", "제목: 예산 집행 계획\n\n항목\t금액\n\n첫 줄\n둘째 줄\n\n인건비\n\n1억"),
+        (
+            "Section 1",
+            "제목: 예산 집행 계획\n\n항목\t금액\n\n첫 줄\n둘째 줄\n\n구분 | 금액\n\n인건비 | 1억",
+        ),
         ("Section 2", "Section two is in English.\n\n마지막 문단 & 끝"),
     ]
     assert all(p.page is None for p in passages)
@@ -93,3 +101,24 @@ def test_a_zip_without_sections(tmp_path: Path) -> None:
 
     with pytest.raises(DocumentError, match=r"other\.hwpx: is not an HWPX document"):
         list(iter_passages(path))
+
+
+def test_a_table_inside_a_cell_stays_in_that_cell(tmp_path: Path) -> None:
+    inner = f.hwpx_section_xml([[["안쪽1", "안쪽2"]]])
+    inner_table = inner[inner.index("<hp:p") : inner.rindex("</hs:sec>")]
+    section = (
+        '<hs:sec xmlns:hs="http://www.hancom.co.kr/hwpml/2011/section" '
+        'xmlns:hp="http://www.hancom.co.kr/hwpml/2011/paragraph">'
+        "<hp:p><hp:run><hp:t>표 앞 글</hp:t><hp:tbl><hp:tr>"
+        f"<hp:tc><hp:subList><hp:p><hp:run><hp:t>바깥</hp:t></hp:run></hp:p>{inner_table}"
+        "</hp:subList></hp:tc>"
+        "<hp:tc><hp:subList><hp:p><hp:run><hp:t>옆 칸</hp:t></hp:run></hp:p></hp:subList></hp:tc>"
+        "</hp:tr></hp:tbl><hp:t>표 뒤 글</hp:t></hp:run></hp:p></hs:sec>"
+    )
+    path = tmp_path / "nested.hwpx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("Contents/section0.xml", section)
+
+    [passage] = iter_passages(path)
+
+    assert passage.text == "표 앞 글\n\n바깥 안쪽1 | 안쪽2 | 옆 칸\n\n표 뒤 글"

@@ -46,23 +46,26 @@ def _cjk_font() -> Path:
     raise RuntimeError("no CJK font installed (apt-get install fonts-noto-cjk)")
 
 
-def _pdf_writer(pages: Sequence[str]) -> FPDF:
+def _pdf_writer(pages: Sequence[str], outline: Mapping[int, str] | None = None) -> FPDF:
     pdf = FPDF()
     font = _cjk_font()
     pdf.add_font(
         "cjk", fname=str(font), collection_font_number=_KR_FACE if font.suffix == ".ttc" else 0
     )
     pdf.set_font("cjk", size=11)
-    for text in pages:
+    for number, text in enumerate(pages, start=1):
         pdf.add_page()
+        if outline and number in outline:
+            pdf.start_section(outline[number])
         if text:
             pdf.multi_cell(0, 7, text)
     return pdf
 
 
-def make_pdf(path: Path, pages: Sequence[str]) -> Path:
-    """A PDF with one page per string ("" makes a page with no text)."""
-    _pdf_writer(pages).output(str(path))
+def make_pdf(path: Path, pages: Sequence[str], outline: Mapping[int, str] | None = None) -> Path:
+    """A PDF with one page per string ("" makes a page with no text); `outline` maps a
+    1-based page number to a bookmark title starting there."""
+    _pdf_writer(pages, outline).output(str(path))
     return path
 
 

@@ -5,6 +5,8 @@ opens and loads each page on demand, so a 10,000-page PDF streams one page at a 
 instead of being read whole (pypdf would parse every page object). It runs no
 JavaScript unless a form environment is set up, which we never do. It tells
 password-protected files apart (FPDF_ERR_PASSWORD), so those get their own reason.
+Where the PDF has bookmarks (its outline), each page's passages carry as `section` the
+title of the last bookmark at or before that page.
 
 PDFium is not thread-safe: every call into it holds `_PDFIUM`, released between pages
 so that the indexer's consumer never runs under the lock.
@@ -12,6 +14,7 @@ so that the indexer's consumer never runs under the lock.
 
 from __future__ import annotations
 
+import bisect
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -41,6 +44,27 @@ def _has_end_marker(path: Path, size: int) -> bool:
         return b"%%EOF" in file.read()
 
 
+_MAX_BOOKMARKS = 10_000
+
+
+def _outline(document: pdfium.PdfDocument) -> tuple[list[int], list[str]]:
+    """Bookmark pages (0-based, ascending) and their titles; a broken outline is no outline."""
+    marks: list[tuple[int, str]] = []
+    try:
+        for bookmark in document.get_toc(max_depth=6):
+            dest = bookmark.get_dest()
+            index = dest.get_index() if dest is not None else None
+            title = " ".join(str(bookmark.get_title()).split())
+            if index is not None and title:
+                marks.append((int(index), title))
+            if len(marks) >= _MAX_BOOKMARKS:
+                break
+    except pdfium.PdfiumError:
+        return [], []
+    marks.sort(key=lambda mark: mark[0])  # stable: same-page bookmarks keep outline order
+    return [index for index, _ in marks], [title for _, title in marks]
+
+
 def _page_text(document: pdfium.PdfDocument, index: int) -> str:
     page = document[index]
     try:
@@ -68,6 +92,7 @@ def iter_pdf(path: Path, limits: Limits) -> Iterator[Passage]:
             reason = _OPEN_ERRORS.get(exc.err_code, f"cannot be opened by PDFium ({exc})")
             raise DocumentError(path, reason) from None
         pages = len(document)
+        bookmark_pages, titles = _outline(document)
     any_text = False
     try:
         for index in range(pages):
@@ -76,7 +101,10 @@ def iter_pdf(path: Path, limits: Limits) -> Iterator[Passage]:
                     text = _page_text(document, index)
                 except pdfium.PdfiumError as exc:
                     raise DocumentError(path, f"is damaged at page {index + 1} ({exc})") from None
-            for passage in paragraphs_to_passages(text.split("\n\n"), page=index + 1):
+            at = bisect.bisect_right(bookmark_pages, index)
+            section = titles[at - 1] if at else None
+            paragraphs = text.split("\n\n")
+            for passage in paragraphs_to_passages(paragraphs, page=index + 1, section=section):
                 any_text = True
                 yield passage
     finally:

@@ -2,11 +2,13 @@
 
 Korean users' older files are often CP949 (Windows' "ANSI" code page for Korean, a
 superset of EUC-KR), so decoding tries UTF-8 (with or without a BOM) first and CP949
-second. Bytes that are neither, or that carry NUL bytes, are not text and are refused.
+second; UTF-16 is recognised by its byte-order mark (Notepad's "Unicode"). Bytes that
+are none of these, or that carry NUL bytes, are not text and are refused.
 """
 
 from __future__ import annotations
 
+import codecs
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -24,6 +26,12 @@ _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f]")
 
 def decode_text(path: Path, data: bytes, *, fallback: str | None = None) -> str:
     """`data` as text: UTF-8 (BOM allowed), then `fallback` (a declared charset), then CP949."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        # Notepad's "Unicode": UTF-16 with a byte-order mark.
+        try:
+            return _lines(data.decode("utf-16"))
+        except UnicodeDecodeError:
+            raise DocumentError(path, "is not valid UTF-16 text") from None
     if b"\x00" in data[:65536]:
         raise DocumentError(path, "is not text (it contains binary data)")
     encodings = ["utf-8-sig"]
@@ -35,10 +43,15 @@ def decode_text(path: Path, data: bytes, *, fallback: str | None = None) -> str:
             text = data.decode(encoding)
         except (UnicodeDecodeError, LookupError):
             continue
-        if len(_CONTROL.findall(text[:65536])) > 8:
+        sample = text[:65536]
+        if len(_CONTROL.findall(sample)) > max(8, len(sample) // 100):
             raise DocumentError(path, "is not text (it contains binary data)")
-        return text.replace("\r\n", "\n").replace("\r", "\n")
+        return _lines(text)
     raise DocumentError(path, "is not text in UTF-8 or CP949/EUC-KR (cannot decode it)")
+
+
+def _lines(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def read_text_file(path: Path, limits: Limits) -> str:

@@ -27,6 +27,23 @@ def test_text_comes_out_with_its_page_numbers(tmp_path: Path) -> None:
     assert all(p.section is None for p in passages)
 
 
+def test_bookmarks_become_sections(tmp_path: Path) -> None:
+    path = f.make_pdf(
+        tmp_path / "outline.pdf",
+        ["표지 cover", "개요 본문", "개요 계속", "예산 본문"],
+        outline={2: "1. 개요", 4: "3. 예산"},
+    )
+
+    passages = list(iter_passages(path))
+
+    assert [(p.page, p.section) for p in passages] == [
+        (1, None),
+        (2, "1. 개요"),
+        (3, "1. 개요"),
+        (4, "3. 예산"),
+    ]
+
+
 def test_a_page_of_many_lines_keeps_every_line(tmp_path: Path) -> None:
     lines = [f"{i}번째 줄 line {i}" for i in range(60)]  # wraps onto a second page
     path = f.make_pdf(tmp_path / "lines.pdf", ["\n".join(lines)])

@@ -23,7 +23,7 @@ def test_contract_suffixes() -> None:
     assert {".txt", ".md", ".html", ".htm", ".pdf", ".docx", ".hwpx", ".hwp"} <= SUPPORTED_SUFFIXES
 
 
-@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp949", "euc-kr"])
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp949", "euc-kr", "utf-16"])
 def test_txt_in_every_korean_encoding(tmp_path: Path, encoding: str) -> None:
     path = tmp_path / "memo.txt"
     path.write_bytes("예산은 삼억 원입니다.\r\n\r\nThe budget is 300 million won.".encode(encoding))
@@ -73,7 +73,7 @@ def test_binary_junk_named_md_is_not_text(tmp_path: Path) -> None:
 
 def test_bytes_in_no_known_encoding_are_refused(tmp_path: Path) -> None:
     path = tmp_path / "odd.txt"
-    path.write_bytes(b"\xff\xfe\xfa\xfb" * 100)  # neither UTF-8 nor CP949
+    path.write_bytes(b"\xff\xff\xfa\xfb" * 100)  # neither UTF-8 nor CP949
 
     with pytest.raises(DocumentError, match=r"odd\.txt: is not text in UTF-8 or CP949"):
         list(iter_passages(path))

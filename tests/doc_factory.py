@@ -247,6 +247,8 @@ HWPTAG_PARA_HEADER = HWPTAG_BEGIN + 50
 HWPTAG_PARA_TEXT = HWPTAG_BEGIN + 51
 HWPTAG_PARA_CHAR_SHAPE = HWPTAG_BEGIN + 52
 HWPTAG_CTRL_HEADER = HWPTAG_BEGIN + 55
+HWPTAG_LIST_HEADER = HWPTAG_BEGIN + 56
+HWPTAG_TABLE = HWPTAG_BEGIN + 61
 
 # FileHeader property bits (HWP 5.0 spec, table 3).
 HWP_COMPRESSED = 1 << 0
@@ -281,37 +283,43 @@ def _hwp_table_control() -> bytes:
     return struct.pack("<H", 11) + b" lbt" + b"\x00" * 8 + struct.pack("<H", 11)
 
 
-def hwp_section_records(blocks: Sequence[str | Table]) -> bytes:
-    out = b""
-    for block in blocks:
-        if isinstance(block, str):
-            text = _hwp_text(block)
-            out += hwp_record(
-                HWPTAG_PARA_HEADER,
-                0,
-                struct.pack("<IIHBB", len(text) // 2, 0, 0, 0, 0) + b"\x00" * 10,
-            )
-            out += hwp_record(HWPTAG_PARA_TEXT, 1, text)
-            out += hwp_record(HWPTAG_PARA_CHAR_SHAPE, 1, struct.pack("<II", 0, 0))
-        else:
-            anchor = _hwp_table_control() + struct.pack("<H", 13)
-            out += hwp_record(
-                HWPTAG_PARA_HEADER,
-                0,
-                struct.pack("<IIHBB", len(anchor) // 2, 0, 0, 0, 0) + b"\x00" * 10,
-            )
-            out += hwp_record(HWPTAG_PARA_TEXT, 1, anchor)
-            out += hwp_record(HWPTAG_CTRL_HEADER, 1, b" lbt" + b"\x00" * 40)
-            for row in block:
-                for value in row:
-                    text = _hwp_text(value)
-                    out += hwp_record(
-                        HWPTAG_PARA_HEADER,
-                        2,
-                        struct.pack("<IIHBB", len(text) // 2, 0, 0, 0, 0) + b"\x00" * 10,
-                    )
-                    out += hwp_record(HWPTAG_PARA_TEXT, 3, text)
+def _hwp_paragraph(text: str, level: int) -> bytes:
+    units = _hwp_text(text)
+    header = struct.pack("<IIHBB", len(units) // 2, 0, 0, 0, 0) + b"\x00" * 10
+    return (
+        hwp_record(HWPTAG_PARA_HEADER, level, header)
+        + hwp_record(HWPTAG_PARA_TEXT, level + 1, units)
+        + hwp_record(HWPTAG_PARA_CHAR_SHAPE, level + 1, struct.pack("<II", 0, 0))
+    )
+
+
+def _hwp_table(rows: Table, caption: str | None) -> bytes:
+    """A table as Hangul lays it out: the anchoring paragraph's text holds the control;
+    one level down the CTRL_HEADER "tbl ", then the caption's list, the TABLE record and
+    a LIST_HEADER (paragraph count, flags, column, row, spans...) per cell."""
+    anchor = _hwp_table_control() + struct.pack("<H", 13)
+    header = struct.pack("<IIHBB", len(anchor) // 2, 0, 0, 0, 0) + b"\x00" * 10
+    out = hwp_record(HWPTAG_PARA_HEADER, 0, header) + hwp_record(HWPTAG_PARA_TEXT, 1, anchor)
+    out += hwp_record(HWPTAG_CTRL_HEADER, 1, b" lbt" + b"\x00" * 40)
+    if caption is not None:
+        out += hwp_record(HWPTAG_LIST_HEADER, 2, struct.pack("<HHI", 1, 0, 0) + b"\x00" * 14)
+        out += _hwp_paragraph(caption, 2)
+    columns = max(len(row) for row in rows)
+    out += hwp_record(HWPTAG_TABLE, 2, struct.pack("<IHH", 0, len(rows), columns) + b"\x00" * 12)
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            cell = struct.pack("<HHIHHHHII4HH", 1, 0, 0, c, r, 1, 1, 0, 0, 0, 0, 0, 0, 0)
+            out += hwp_record(HWPTAG_LIST_HEADER, 2, cell)
+            out += _hwp_paragraph(value, 2)
     return out
+
+
+def hwp_section_records(blocks: Sequence[str | Table], caption: str | None = None) -> bytes:
+    """Body records: a str is a paragraph, a list of rows a table (with `caption`, if given)."""
+    return b"".join(
+        _hwp_paragraph(block, 0) if isinstance(block, str) else _hwp_table(block, caption)
+        for block in blocks
+    )
 
 
 def _deflate(data: bytes) -> bytes:

@@ -17,7 +17,12 @@ def test_paragraphs_controls_tables_and_sections(tmp_path: Path) -> None:
     path = f.make_hwp(
         tmp_path / "보고서.hwp",
         sections=[
-            ["2026년 예산 보고", "항목\t금액", "첫 줄\n둘째 줄", [["인건비", "1억 원"]]],
+            [
+                "2026년 예산 보고",
+                "항목\t금액",
+                "첫 줄\n둘째 줄",
+                [["구분", "금액"], ["인건비", "1억 원"]],
+            ],
             ["Section two, in English."],
         ],
     )
@@ -25,9 +30,23 @@ def test_paragraphs_controls_tables_and_sections(tmp_path: Path) -> None:
     passages = list(iter_passages(path))
 
     assert [(p.section, p.text) for p in passages] == [
-        ("Section 1", "2026년 예산 보고\n\n항목\t금액\n\n첫 줄\n둘째 줄\n\n인건비\n\n1억 원"),
+        (
+            "Section 1",
+            "2026년 예산 보고\n\n항목\t금액\n\n첫 줄\n둘째 줄\n\n구분 | 금액\n\n인건비 | 1억 원",
+        ),
         ("Section 2", "Section two, in English."),
     ]
+
+
+def test_a_table_caption_is_a_paragraph_of_its_own(tmp_path: Path) -> None:
+    records = f.hwp_section_records(
+        ["표 앞", [["A0", "B0"], ["A1", "B1"]], "표 뒤"], caption="표 1 예산"
+    )
+    path = _hwp_with_section(tmp_path / "caption.hwp", records, flags=0)
+
+    text = "\n\n".join(p.text for p in iter_passages(path))
+
+    assert text == "표 앞\n\n표 1 예산\n\nA0 | B0\n\nA1 | B1\n\n표 뒤"
 
 
 @pytest.mark.parametrize("compressed", [True, False])

@@ -1,0 +1,77 @@
+"""A user's question as an FTS5 query over the trigram index.
+
+The trigram tokenizer finds any run of three or more characters, in any language, with
+no word splitting: that is what lets Korean be searched without a morphological
+analyser. A question is not a phrase to find as written, though, so it becomes an OR
+of its words, each a phrase, ranked by BM25 (rarer words weigh more, as they should):
+- English words too common to tell chunks apart (the, what, is...) are left out;
+- a Korean word loses a particle at its end (예산은 → 예산, 회의에서 → 회의) where two
+  syllables or more remain: the document may say 예산이 or 예산을;
+- a word of one or two characters (Korean words often are) cannot be a trigram
+  phrase: it becomes the index's terms that start with it (core/fts_terms.py), unless
+  it starts so many that it says nothing.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+
+from parrotchat.core.fts_terms import phrase, terms_starting
+
+VOCAB_TABLE = "chunks_fts_terms"
+
+_WORD = re.compile(r"\w+")
+_HANGUL = re.compile(r"[\uac00-\ud7a3]")
+
+# Longest first, so 에서는 is taken off whole rather than as 는.
+_PARTICLES = sorted(
+    (
+        *("은", "는", "이", "가", "을", "를", "에", "의", "로", "와", "과", "도", "만", "나", "께"),
+        *("으로", "에서", "에게", "까지", "부터", "보다", "처럼", "마다", "이나", "이라", "라고"),
+        *("이라고", "하고", "에는", "에서는", "에서도", "으로는", "으로서", "로서", "으로써"),
+        *("로써", "에게서", "한테", "이란", "란", "이며", "조차", "밖에", "인가요", "인가"),
+        *("입니까", "인지", "은요", "는요", "이요", "요"),
+    ),
+    key=len,
+    reverse=True,
+)
+
+_STOPWORDS = frozenset(
+    re.split(
+        r"\s+",
+        """a an and are as at be been but by can could did do does for from had has have how
+        i if in into is it its me my no not of on or our so than that the their them then
+        there these they this those to was we were what when where which who whom why will
+        with would you your about tell please show find give list""".strip(),
+    )
+)
+
+
+def match_expression(conn: sqlite3.Connection, query: str) -> str | None:
+    """The FTS5 MATCH text for `query`, or None when nothing of it can be searched for."""
+    words = [w.casefold() for w in _WORD.findall(query)]
+    kept = [w for w in words if w not in _STOPWORDS] or words
+    phrases: dict[str, None] = {}
+    for word in kept:
+        for term in _word_terms(conn, word):
+            phrases[phrase(term)] = None
+    if not phrases and len(query.strip()) >= 3:
+        phrases[phrase(query.strip())] = None  # punctuation only: find it as typed
+    return " OR ".join(phrases) if phrases else None
+
+
+def _word_terms(conn: sqlite3.Connection, word: str) -> list[str]:
+    if _HANGUL.search(word):
+        word = strip_particle(word)
+    if len(word) >= 3:
+        return [word]
+    return terms_starting(conn, VOCAB_TABLE, word) or []
+
+
+def strip_particle(word: str) -> str:
+    """`word` without a Korean particle at its end, where two syllables or more remain."""
+    for particle in _PARTICLES:
+        if word.endswith(particle) and len(word) - len(particle) >= 2:
+            return word[: -len(particle)]
+    return word

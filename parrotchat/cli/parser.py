@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from parrotchat import __version__
+from parrotchat.cli.docs_commands import add_docs_commands
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -122,6 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
         chats_sub.add_parser(action, help=text).add_argument("id", type=int)
 
     _add_server_commands(sub)
+    add_docs_commands(sub)
 
     models = sub.add_parser("models", help="list, import, remove, search or download models")
     models_sub = models.add_subparsers(dest="models_command", metavar="ACTION", required=True)

@@ -16,10 +16,9 @@ from parrotchat.core.docs.index.records import (
     IndexProgress,
     IndexReport,
 )
-from parrotchat.core.docs.index.store import DEFAULT_COLLECTION, DocumentIndex
+from parrotchat.core.docs.index.store import DocumentIndex
 
 __all__ = [
-    "DEFAULT_COLLECTION",
     "CollectionInfo",
     "DocumentIndex",
     "FileInfo",

@@ -21,8 +21,6 @@ from parrotchat.core.docs.index.schema import create_or_check
 from parrotchat.core.docs.index.vectors import pack_vector
 from parrotchat.core.errors import ParrotError, StorageError
 
-DEFAULT_COLLECTION = "documents"
-
 
 class DocumentIndex:
     """One document index file. Not shared between threads: each opens its own."""

@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import docx
+from docx.document import Document as DocxDocument
+from docx.enum.style import WD_STYLE_TYPE
 from docx.opc.exceptions import PackageNotFoundError
 from docx.table import Table
 from docx.text.paragraph import Paragraph
@@ -21,11 +23,24 @@ from parrotchat.core.docs.formats.safe_zip import GuardedZip
 from parrotchat.core.docs.formats.text import paragraphs_to_passages
 
 
-def _heading(paragraph: Paragraph) -> bool:
-    # Built-in style names are stored in English whatever the Word UI language.
-    style = paragraph.style
-    name = style.name if style is not None else None
-    return bool(name) and str(name).startswith(("Heading", "Title"))
+def _heading_styles(document: DocxDocument) -> frozenset[str]:
+    """Ids of the paragraph styles that are headings.
+
+    Built once: python-docx's `paragraph.style` scans every style per call (seconds for
+    a few thousand paragraphs). Built-in style names are stored in English whatever
+    the Word UI language ("heading 1" shows as "제목 1").
+    """
+    return frozenset(
+        style.style_id
+        for style in document.styles
+        if style.type == WD_STYLE_TYPE.PARAGRAPH
+        and str(style.name or "").lower().startswith(("heading", "title"))
+    )
+
+
+def _style_id(paragraph: Paragraph) -> str | None:
+    properties = paragraph._p.pPr
+    return properties.style if properties is not None else None
 
 
 def _table_text(table: Table) -> str:
@@ -52,11 +67,12 @@ def iter_docx(path: Path, limits: Limits) -> Iterator[Passage]:
         document = docx.Document(str(path))
     except PackageNotFoundError:
         raise DocumentError(path, "is not a Word document (no Word package inside)") from None
+    headings = _heading_styles(document)
     section: str | None = None
     blocks: list[str] = []
     for block in document.iter_inner_content():
         if isinstance(block, Paragraph):
-            if _heading(block) and block.text.strip():
+            if _style_id(block) in headings and block.text.strip():
                 yield from paragraphs_to_passages(blocks, section=section)
                 section = " ".join(block.text.split())
                 blocks = [section]

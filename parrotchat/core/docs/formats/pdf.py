@@ -38,9 +38,10 @@ _OPEN_ERRORS = {
 
 def _has_end_marker(path: Path, size: int) -> bool:
     # A PDF ends with %%EOF; one cut short (a download interrupted, a disk full) does not.
-    # PDFium would "repair" it and quietly index whatever pages survived.
+    # PDFium would "repair" it and quietly index whatever pages survived. Some writers
+    # leave padding or a signature after the marker, hence the 16 KiB window.
     with path.open("rb") as file:
-        file.seek(max(0, size - 2048))
+        file.seek(max(0, size - 16384))
         return b"%%EOF" in file.read()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 import tracemalloc
 from pathlib import Path
@@ -126,3 +127,23 @@ def test_stopping_early_closes_the_document(big_pdf: Path) -> None:
     passages = iter_passages(big_pdf)
     assert next(passages).page == 1
     passages.close()  # the indexer's Cancel: no error, nothing left open
+
+
+def test_threads_reading_pdfs_at_once_get_the_same_text(tmp_path: Path) -> None:
+    # PDFium is not thread-safe; the reader serialises its calls, so an indexing thread
+    # and the window (or two collections) can read PDFs at the same time.
+    path = f.make_big_pdf(tmp_path / "shared.pdf", pages=300, text="동시에 읽기 concurrent read")
+    expected = [(p.page, p.text) for p in iter_passages(path)]
+    results: list[list[tuple[int | None, str]]] = []
+
+    def read() -> None:
+        results.append([(p.page, p.text) for p in iter_passages(path)])
+
+    threads = [threading.Thread(target=read) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    assert len(results) == 4
+    assert all(result == expected for result in results)

@@ -56,14 +56,16 @@ class Chunker:
 
     def __init__(self) -> None:
         self.chars = 0  # the extracted text's length so far
+        self.passages = 0
         self._buffer = ""
         self._buffer_start = 0  # offset of the buffer in the extracted text
         self._place: tuple[int | None, str | None] | None = None
 
     def feed(self, passage: Passage) -> Iterator[Chunk]:
         place = (passage.page, passage.section)
-        offset = self.chars + (len(PASSAGE_SEPARATOR) if self.chars else 0)
+        offset = self.chars + (len(PASSAGE_SEPARATOR) if self.passages else 0)
         self.chars = offset + len(passage.text)
+        self.passages += 1
         if place != self._place:
             yield from self.finish()
             self._place = place

@@ -29,6 +29,9 @@ def find_documents(roots: list[str]) -> Found:
     for root in roots:
         try:
             info = os.stat(root)  # the root itself may be a link: the user chose it
+        except FileNotFoundError:
+            found.problems.append((root, "no longer exists (moved or deleted?)"))
+            continue
         except OSError as exc:
             found.problems.append((root, f"cannot be read ({os_error_reason(exc)})"))
             continue

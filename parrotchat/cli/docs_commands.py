@@ -16,6 +16,12 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from parrotchat.cli.docs_embedder import (
+    add_embedder_command,
+    embed_new_passages,
+    query_vector,
+    run_embedder,
+)
 from parrotchat.cli.progress import ProgressLine
 from parrotchat.core.errors import ParrotError
 
@@ -66,14 +72,17 @@ def add_docs_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     ds.add_argument("--top", type=int, default=5, metavar="K", help="results (default 5)")
     ds.add_argument("--json", action="store_true", dest="sub_json")
+    add_embedder_command(docs_sub)
 
 
 def run_docs(ctx: CliContext, args: argparse.Namespace) -> int:
     as_json = bool(getattr(args, "sub_json", False) or args.json)
     command = args.docs_command
+    if command == "embedder":
+        return run_embedder(ctx, args)
     with open_index(ctx) as index:
         if command == "add":
-            return _add(index, args.paths, args.collection, as_json)
+            return _add(ctx, index, args.paths, args.collection, as_json)
         if command == "list":
             _list(index, args.collection, as_json)
         elif command == "rescan":
@@ -81,12 +90,13 @@ def run_docs(ctx: CliContext, args: argparse.Namespace) -> int:
             if args.collection:
                 index.collection_id(args.collection)  # named, and missing: said before work
             reports = {name: _index(index, name, as_json) for name in names}
+            embed_new_passages(ctx, index, as_json)
             _print_reports(index, reports, as_json)
         elif command == "remove":
             index.remove_collection(args.name)
             print(f"Collection '{args.name}' removed (its files are untouched)", file=sys.stderr)
         elif command == "search":
-            _search(index, args.query, args.collection, args.top, as_json)
+            _search(ctx, index, args.query, args.collection, args.top, as_json)
         return 0
 
 
@@ -101,10 +111,13 @@ def open_index(ctx: CliContext) -> Iterator[DocumentIndex]:
         index.close()
 
 
-def _add(index: DocumentIndex, given: list[str], collection: str, as_json: bool) -> int:
+def _add(
+    ctx: CliContext, index: DocumentIndex, given: list[str], collection: str, as_json: bool
+) -> int:
     paths = [_checked_path(p) for p in given]
     index.add_paths(collection, paths)
     report = _index(index, collection, as_json)
+    embed_new_passages(ctx, index, as_json)
     _print_reports(index, {collection: report}, as_json)
     return 0
 
@@ -205,13 +218,23 @@ def _list(index: DocumentIndex, collection: str | None, as_json: bool) -> None:
 
 
 def _search(
-    index: DocumentIndex, query: str, collections: list[str] | None, top: int, as_json: bool
+    ctx: CliContext,
+    index: DocumentIndex,
+    query: str,
+    collections: list[str] | None,
+    top: int,
+    as_json: bool,
 ) -> None:
     if not query.strip():
         raise ParrotError("Nothing to search for: the query is empty")
     if top < 1:
         raise ParrotError(f"--top must be at least 1 (got {top})")
-    hits = index.search(query, collections=collections, top_k=top)
+    for name in collections or []:
+        index.collection_id(name)  # a misspelt name is said before a model loads
+    vector, embedder = query_vector(ctx, index, query, as_json)
+    hits = index.search(
+        query, collections=collections, top_k=top, query_vector=vector, embedder=embedder
+    )
     if as_json:
         results = [
             {

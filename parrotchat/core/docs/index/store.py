@@ -193,6 +193,15 @@ class DocumentIndex:
         ).fetchall()
         return [(int(cid), str(text)) for cid, text in rows]
 
+    def count_without_vectors(self, embedder: str) -> int:
+        """How many chunks still wait for a vector of `embedder` (for a progress figure)."""
+        row = self.conn.execute(
+            "SELECT count(*) FROM chunks k WHERE NOT EXISTS "
+            "(SELECT 1 FROM vectors v WHERE v.chunk_id = k.id AND v.embedder = ?)",
+            (embedder,),
+        ).fetchone()
+        return int(row[0])
+
     def store_vectors(self, embedder: str, vectors: list[tuple[int, list[float]]]) -> None:
         """Store (chunk id, vector) pairs; a chunk gone since (its file re-indexed) is skipped."""
         with self.transaction() as conn:

@@ -4,6 +4,8 @@ The trigram tokenizer finds any run of three or more characters, in any language
 no word splitting: that is what lets Korean be searched without a morphological
 analyser. A question is not a phrase to find as written, though, so it becomes an OR
 of its words, each a phrase, ranked by BM25 (rarer words weigh more, as they should):
+- a word found in most chunks is dropped where the query has rarer ones (it would
+  barely change the ranking and costs the most to rank);
 - English words too common to tell chunks apart (the, what, is...) are left out;
 - a Korean word loses a particle at its end (예산은 → 예산, 회의에서 → 회의) where two
   syllables or more remain: the document may say 예산이 or 예산을;
@@ -20,6 +22,13 @@ import sqlite3
 from parrotchat.core.fts_terms import phrase, terms_starting
 
 VOCAB_TABLE = "chunks_fts_terms"
+
+# A word in more than this share of the chunks is left out of a query that has rarer
+# words (see _without_common), in an index of at least MIN_CHUNKS_TO_DROP chunks.
+COMMON_SHARE = 0.2
+MIN_CHUNKS_TO_DROP = 2_000
+SAMPLE_WINDOWS = 4
+SAMPLE_WINDOW = 400  # chunk ids per window
 
 _WORD = re.compile(r"\w+")
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
@@ -50,15 +59,59 @@ _STOPWORDS = frozenset(
 
 def match_expression(conn: sqlite3.Connection, query: str) -> str | None:
     """The FTS5 MATCH text for `query`, or None when nothing of it can be searched for."""
+    groups = word_groups(conn, query)
+    groups = _without_common(conn, groups)
+    return " OR ".join(groups) if groups else None
+
+
+def word_groups(conn: sqlite3.Connection, query: str) -> list[str]:
+    """One FTS5 expression per word of the query (a phrase, or the OR of the trigrams a
+    short word starts), in order, without repeats."""
     words = [w.casefold() for w in _WORD.findall(query)]
     kept = [w for w in words if w not in _STOPWORDS] or words
-    phrases: dict[str, None] = {}
+    groups: dict[str, None] = {}
     for word in kept:
-        for term in _word_terms(conn, word):
-            phrases[phrase(term)] = None
-    if not phrases and len(query.strip()) >= 3:
-        phrases[phrase(query.strip())] = None  # punctuation only: find it as typed
-    return " OR ".join(phrases) if phrases else None
+        terms = _word_terms(conn, word)
+        if len(terms) == 1:
+            groups[phrase(terms[0])] = None
+        elif terms:
+            groups["(" + " OR ".join(phrase(t) for t in terms) + ")"] = None
+    if not groups and len(query.strip()) >= 3:
+        groups[phrase(query.strip())] = None  # punctuation only: find it as typed
+    return list(groups)
+
+
+def _without_common(conn: sqlite3.Connection, groups: list[str]) -> list[str]:
+    """The groups without those found in more than COMMON_SHARE of the chunks, when
+    rarer ones remain.
+
+    BM25 weighs such a word next to nothing, but ranking reads every chunk it is in:
+    a word in most chunks (a document set's own "the") made a search of 100,000
+    chunks take a second. Its share is estimated from a few spread windows of chunk
+    ids, a bounded cost however large the index.
+    """
+    if len(groups) < 2:
+        return groups
+    low, high = conn.execute("SELECT min(rowid), max(rowid) FROM chunks").fetchone()
+    if low is None or high - low + 1 < MIN_CHUNKS_TO_DROP:
+        return groups
+    span = high - low + 1
+    step = span // SAMPLE_WINDOWS
+    windows = [(low + i * step, low + i * step + SAMPLE_WINDOW - 1) for i in range(SAMPLE_WINDOWS)]
+    sampled = SAMPLE_WINDOWS * SAMPLE_WINDOW
+    rare = []
+    for group in groups:
+        found = sum(
+            conn.execute(
+                "SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ? "
+                "AND rowid BETWEEN ? AND ?",
+                (group, start, end),
+            ).fetchone()[0]
+            for start, end in windows
+        )
+        if found <= COMMON_SHARE * sampled:
+            rare.append(group)
+    return rare or groups
 
 
 def _word_terms(conn: sqlite3.Connection, word: str) -> list[str]:

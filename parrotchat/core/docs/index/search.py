@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from parrotchat.core.docs.index.query import match_expression
 from parrotchat.core.docs.index.records import Hit
-from parrotchat.core.docs.index.vectors import rank_by_vector
+from parrotchat.core.docs.index.vectors import VectorRanker
 
 RRF_K = 60
 # Each ranking contributes this many candidates (at least) to the fusion.
@@ -34,6 +34,7 @@ def search(
     top_k: int,
     query_vector: Sequence[float] | None = None,
     embedder: str | None = None,
+    vectors: VectorRanker | None = None,
 ) -> list[Hit]:
     if top_k <= 0 or collection_ids == []:
         return []
@@ -41,10 +42,11 @@ def search(
         ranked = text_ranking(conn, query, collection_ids, top_k)
         return _hits(conn, ranked)
     depth = max(CANDIDATES, top_k)
+    ranker = vectors or VectorRanker()
     fused = rrf(
         [
             [cid for cid, _ in text_ranking(conn, query, collection_ids, depth)],
-            [cid for cid, _ in rank_by_vector(conn, query_vector, collection_ids, depth, embedder)],
+            [cid for cid, _ in ranker.rank(conn, query_vector, collection_ids, depth, embedder)],
         ]
     )
     return _hits(conn, fused[:top_k])

@@ -18,7 +18,7 @@ from parrotchat.core.chats.store_file import BUSY_TIMEOUT_S, sqlite_reason
 from parrotchat.core.docs.index import search as index_search
 from parrotchat.core.docs.index.records import CollectionInfo, FileInfo, FileStatus, Hit
 from parrotchat.core.docs.index.schema import create_or_check
-from parrotchat.core.docs.index.vectors import pack_vector
+from parrotchat.core.docs.index.vectors import VectorRanker, pack_vector
 from parrotchat.core.errors import ParrotError, StorageError
 
 
@@ -49,6 +49,7 @@ class DocumentIndex:
             conn.close()
             raise
         self.conn = conn
+        self._vectors = VectorRanker()
 
     def _error(self, reason: str) -> StorageError:
         return StorageError(f"Cannot open document index {self.path}: {reason}")
@@ -180,6 +181,7 @@ class DocumentIndex:
             top_k=top_k,
             query_vector=query_vector,
             embedder=embedder,
+            vectors=self._vectors,
         )
 
     # --- vectors ------------------------------------------------------------------------

@@ -323,3 +323,48 @@ def test_a_file_that_is_not_a_database_is_a_storage_error(tmp_path: Path) -> Non
 
 def test_the_index_uses_wal(index: DocumentIndex) -> None:
     assert index.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_vectors_stored_by_another_connection_are_seen_by_the_next_search(
+    index: DocumentIndex, folder: Path, tmp_path: Path
+) -> None:
+    index.add_paths("notes", [folder])
+    index_collection(index, "notes")
+    assert index.search("zzzz", query_vector=[1.0, 0.0]) == []  # no vectors yet
+    other = DocumentIndex(index.path)  # the embedder's own connection
+    try:
+        (first, _), (second, _) = other.chunks_without_vectors("m", 2)
+        other.store_vectors("m", [(first, [1.0, 0.0]), (second, [0.0, 1.0])])
+        assert [h.chunk_id for h in index.search("zzzz", query_vector=[1.0, 0.1])] == [
+            first,
+            second,
+        ]
+        other.store_vectors("m", [(first, [0.0, 1.0]), (second, [1.0, 0.0])])
+    finally:
+        other.close()
+    assert [h.chunk_id for h in index.search("zzzz", query_vector=[1.0, 0.1])] == [second, first]
+
+
+def test_a_word_in_most_chunks_is_left_out_when_rarer_words_are_asked(
+    index: DocumentIndex, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from parrotchat.core.docs.index import query
+
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for n in range(60):
+        extra = " The kakapo nests on the ground." if n == 41 else ""
+        (folder / f"report{n}.txt").write_text(
+            f"Quarterly report {n}: sales rose.{extra}", encoding="utf-8"
+        )
+    monkeypatch.setattr(query, "MIN_CHUNKS_TO_DROP", 10)
+    monkeypatch.setattr(query, "SAMPLE_WINDOW", 10)
+    index.add_paths("r", [folder])
+    index_collection(index, "r")
+    groups = query.word_groups(index.conn, "quarterly kakapo")
+    assert groups == ['"quarterly"', '"kakapo"']
+    assert query.match_expression(index.conn, "quarterly kakapo") == '"kakapo"'
+    # Alone, a common word is still searched for.
+    assert query.match_expression(index.conn, "quarterly") == '"quarterly"'
+    assert Path(index.search("quarterly kakapo")[0].file).name == "report41.txt"
+    assert len(index.search("quarterly", top_k=100)) == 60

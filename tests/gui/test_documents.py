@@ -10,10 +10,20 @@ from pathlib import Path
 import pytest
 from doc_factory import make_pdf
 from gui_helpers import WindowFactory
-from PySide6.QtCore import QCoreApplication, QMimeData, QObject, QPoint, QPointF, Qt, QUrl, Slot
+from PySide6.QtCore import (
+    QCoreApplication,
+    QMimeData,
+    QObject,
+    QPoint,
+    QPointF,
+    Qt,
+    QTimer,
+    QUrl,
+    Slot,
+)
 from PySide6.QtGui import QDesktopServices, QDragEnterEvent, QDropEvent, QTextCursor
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QTextBrowser
+from PySide6.QtWidgets import QApplication, QMessageBox, QTextBrowser
 from pytestqt.qtbot import QtBot
 from screenshots import save_shot
 
@@ -130,6 +140,20 @@ def test_a_dropped_folder_is_indexed_with_progress_and_failed_files_say_why(
     # The chat's Documents button offers the new collection.
     assert window.documents_picker.action_for("Documents") is not None
     save_shot(dialog, "documents_dialog_en.png")
+
+    # Remove asks first; the files stay on disk, the collection and its passages go.
+    QTimer.singleShot(0, answer_yes)
+    qtbot.mouseClick(dialog.remove_button, Qt.MouseButton.LeftButton)
+    assert dialog.collections.count() == 0 and dialog.files.rowCount() == 0
+    assert library.names() == [] and (folder / "manual.pdf").is_file()
+    window.documents_picker.menuOpening.emit()
+    assert window.documents_picker.action_for("Documents") is None
+
+
+def answer_yes() -> None:
+    box = QApplication.activeModalWidget()
+    assert isinstance(box, QMessageBox), box
+    box.button(QMessageBox.StandardButton.Yes).click()
 
 
 def test_cancel_stops_a_long_run_and_rescan_finishes_it_with_every_chunk_once(

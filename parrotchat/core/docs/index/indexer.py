@@ -55,19 +55,24 @@ class _Run:
     bytes_done: int = 0
     last_report: float = field(default_factory=time.monotonic)
 
-    def report(self, current: str | None) -> None:
+    def report(self, current: str | None, page: int | None = None) -> None:
         self.last_report = time.monotonic()
         if self.progress is not None:
             self.progress(
                 IndexProgress(
-                    self.files_done, self.files_total, current, self.bytes_done, self.bytes_total
+                    self.files_done,
+                    self.files_total,
+                    current,
+                    self.bytes_done,
+                    self.bytes_total,
+                    page,
                 )
             )
 
-    def tick(self, current: str) -> None:
+    def tick(self, current: str, page: int | None) -> None:
         """Within a file: a progress report and a stop check, now and then."""
         if time.monotonic() - self.last_report >= PROGRESS_INTERVAL_S:
-            self.report(current)
+            self.report(current, page)
             if self.should_stop():
                 raise _Stopped
 
@@ -179,7 +184,7 @@ def _index_file(
                 for chunk in chunker.feed(passage):
                     _insert(conn, fid, ordinal, chunk)
                     ordinal += 1
-                run.tick(path)
+                run.tick(path, passage.page)
             for chunk in chunker.finish():
                 _insert(conn, fid, ordinal, chunk)
                 ordinal += 1

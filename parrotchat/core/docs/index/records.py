@@ -46,8 +46,9 @@ class IndexProgress:
     files_done: int
     files_total: int
     current: str | None  # the file being read
-    bytes_done: int
+    bytes_done: int  # of the files done (the current one counts once it is done)
     bytes_total: int
+    page: int | None = None  # within a long document: the page being read, where it has pages
 
 
 @dataclass(frozen=True)

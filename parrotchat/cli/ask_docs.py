@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from typing import Any, TextIO
 
 from parrotchat.cli.context import CliContext
+from parrotchat.cli.docs_embedder import query_embedder
 from parrotchat.service.doc_answers import DocumentQuery, check_collections, sources_of
 
 
@@ -21,7 +22,10 @@ def document_query(ctx: CliContext, names: Sequence[str]) -> Iterator[DocumentQu
     index = DocumentIndex(ctx.paths.documents_db)
     try:
         check_collections(index, names)
-        yield DocumentQuery(index, list(dict.fromkeys(names)))
+        with query_embedder(ctx, index, as_json=False) as (embed, embedder):
+            yield DocumentQuery(
+                index, list(dict.fromkeys(names)), embed_query=embed, embedder=embedder
+            )
     finally:
         index.close()
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -148,25 +148,45 @@ def embed_new_passages(ctx: CliContext, index: DocumentIndex, as_json: bool) -> 
         )
 
 
+QueryEmbedding = tuple[Callable[[str], list[float] | None] | None, str | None]
+
+
+@contextmanager
+def query_embedder(
+    ctx: CliContext, index: DocumentIndex, as_json: bool
+) -> Iterator[QueryEmbedding]:
+    """(a function that embeds a question, the embedder's id) for hybrid searches, the
+    model loaded while the block runs; (None, None) when no embedding model is chosen,
+    no passage has its vectors yet, or the model cannot be loaded. The function
+    returns None, with a warning, where a question cannot be embedded."""
+    model = _chosen_model(ctx)
+    total = sum(c.chunks for c in index.collections()) if model is not None else 0
+    if model is None or total == 0 or index.count_without_vectors(model.path.name) >= total:
+        yield None, None
+        return
+    with _started(ctx, model, as_json) as embedder:
+        if embedder is None:
+            yield None, None
+            return
+        loaded = embedder
+
+        def embed(question: str) -> list[float] | None:
+            try:
+                return loaded.embed_query(question)
+            except ParrotError as exc:
+                _warn(f"the question could not be embedded ({exc}); searching by words alone")
+                return None
+
+        yield embed, embedder.id
+
+
 def query_vector(
     ctx: CliContext, index: DocumentIndex, query: str, as_json: bool
 ) -> tuple[list[float] | None, str | None]:
-    """(the query's vector, the embedder's id) for a hybrid search; (None, None) when no
-    embedding model is chosen, none of the passages has its vectors yet, or it fails."""
-    model = _chosen_model(ctx)
-    if model is None:
-        return None, None
-    total = sum(c.chunks for c in index.collections())
-    if total == 0 or index.count_without_vectors(model.path.name) >= total:
-        return None, None
-    with _started(ctx, model, as_json) as embedder:
-        if embedder is None:
-            return None, None
-        try:
-            return embedder.embed_query(query), embedder.id
-        except ParrotError as exc:
-            _warn(f"the query could not be embedded ({exc}); searching by words alone")
-            return None, None
+    """(the query's vector, the embedder's id) for one hybrid search, or (None, None)."""
+    with query_embedder(ctx, index, as_json) as (embed, embedder):
+        vector = embed(query) if embed is not None else None
+        return vector, embedder if vector is not None else None
 
 
 def _warn(text: str) -> None:

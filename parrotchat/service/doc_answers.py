@@ -219,6 +219,10 @@ class DocumentQuery:
     collections: list[str]
     top_k: int = DEFAULT_TOP_K
     query_vector: list[float] | None = field(default=None, compare=False)
+    # Embeds the question for a hybrid search (service/embedder.py), None where it
+    # cannot; with no embed_query, passages are ranked by their words alone.
+    embed_query: Callable[[str], list[float] | None] | None = field(default=None, compare=False)
+    embedder: str | None = None  # whose stored vectors the question's is compared with
 
 
 def check_collections(index: DocumentIndex, names: Sequence[str]) -> None:
@@ -232,9 +236,13 @@ def check_collections(index: DocumentIndex, names: Sequence[str]) -> None:
 
 def search_sources(query: DocumentQuery, question: str) -> list[Hit]:
     """The best passages of the query's collections for the question, best first."""
+    vector = query.query_vector
+    if vector is None and query.embed_query is not None:
+        vector = query.embed_query(question)
     return query.index.search(
         question,
         collections=list(query.collections),
         top_k=query.top_k,
-        query_vector=query.query_vector,
+        query_vector=vector,
+        embedder=query.embedder,
     )

@@ -130,3 +130,16 @@ def test_docs_add_embeds_every_passage_and_search_fuses_words_and_meaning(
     assert hybrid[0]["file"] == words_only[0]["file"]
     assert float(str(hybrid[0]["score"])) > 1 / 61
     assert len(hybrid) > len(words_only)  # the vector ranking adds the other passages
+
+    # ask --docs takes its sources from the same hybrid ranking.
+    answer = ok(
+        "ask",
+        "--docs",
+        "documents",
+        "--max-tokens",
+        "4",
+        "a kitten sleeping on a rug",
+        home=home,
+    ).stdout
+    sources = answer.split("Sources:", 1)[1].splitlines()[1]
+    assert sources.startswith("[1] ") and "cats.md" in sources, answer

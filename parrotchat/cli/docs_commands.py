@@ -145,9 +145,9 @@ def _index(index: DocumentIndex, collection: str, as_json: bool) -> IndexReport:
     def progress(p: IndexProgress) -> None:
         if p.current is None:
             return
-        line.show(
-            f"Indexing {collection}: {p.files_done + 1}/{p.files_total} {Path(p.current).name}"
-        )
+        count = f"{p.files_done + 1}/{p.files_total}"
+        page = f", p. {p.page}" if p.page else ""
+        line.show(f"Indexing {collection}: {count} {Path(p.current).name}{page}")
         line.update(p.bytes_done / p.bytes_total if p.bytes_total else 0.0)
 
     try:
@@ -170,7 +170,7 @@ def _print_reports(index: DocumentIndex, reports: dict[str, IndexReport], as_jso
         for path, reason in report.failed:
             print(f"Failed: {path}: {reason}")
         info = infos.get(name)
-        totals = f" ({info.files} files, {info.chunks} passages in all)" if info else ""
+        totals = f" ({_files(info.files)}, {_passages(info.chunks)} in all)" if info else ""
         stopped = ", stopped before the end" if report.cancelled else ""
         print(
             f"{name}: {report.indexed} indexed, {report.unchanged} unchanged, "
@@ -200,7 +200,7 @@ def _list(index: DocumentIndex, collection: str | None, as_json: bool) -> None:
             )
         for c in collections:
             failed = f", {c.failed} failed" if c.failed else ""
-            print(f"{c.name}: {c.files} files, {c.chunks} passages{failed}")
+            print(f"{c.name}: {_files(c.files)}, {_passages(c.chunks)}{failed}")
             for root in c.roots:
                 print(f"  {root}")
         return
@@ -213,7 +213,7 @@ def _list(index: DocumentIndex, collection: str | None, as_json: bool) -> None:
         )
         return
     for f in files:
-        detail = f": {f.reason}" if f.reason else f" ({f.chunks} passages)"
+        detail = f": {f.reason}" if f.reason else f" ({_passages(f.chunks)})"
         print(f"{f.status:<8} {f.path}{detail}")
 
 
@@ -260,3 +260,11 @@ def _search(
         if len(text) > SHOWN_TEXT:
             text = text[: SHOWN_TEXT - 1] + "…"
         print(f"[{n}] {h.file}{where}{section}  score {h.score:.3g}\n    {text}")
+
+
+def _files(count: int) -> str:
+    return "1 file" if count == 1 else f"{count} files"
+
+
+def _passages(count: int) -> str:
+    return "1 passage" if count == 1 else f"{count} passages"

@@ -239,10 +239,11 @@ def _grow(index: DocumentIndex, folder: Path, maker: TextMaker, chunks: int) -> 
     n = len(list(folder.iterdir()))
     index.add_paths("bench", [folder])
     while (have := _chunks(index)) < chunks:
-        # ~1,050 new characters a chunk (1,200 at most, ~150 overlap).
+        # ~930 new characters a chunk (measured: 1,200 at most, less at sentence ends,
+        # ~150 of overlap).
         missing = chunks - have
         for _ in range(max(1, missing // 500)):
-            size = min(500, missing) * 1_050
+            size = min(500, missing) * 930
             (folder / f"text{n:05d}.txt").write_text(maker.text(size), encoding="utf-8")
             n += 1
         began = time.perf_counter()

@@ -7,6 +7,8 @@ of its words, each a phrase, ranked by BM25 (rarer words weigh more, as they sho
 - a word found in most chunks is dropped where the query has rarer ones (it would
   barely change the ranking and costs the most to rank);
 - English words too common to tell chunks apart (the, what, is...) are left out;
+- an English word loses a plural or -ed/-ing ending (budgets → budget), where four
+  letters remain;
 - a Korean word loses a particle at its end (예산은 → 예산, 회의에서 → 회의) where two
   syllables or more remain: the document may say 예산이 or 예산을;
 - a word of one or two characters (Korean words often are) cannot be a trigram
@@ -117,9 +119,21 @@ def _without_common(conn: sqlite3.Connection, groups: list[str]) -> list[str]:
 def _word_terms(conn: sqlite3.Connection, word: str) -> list[str]:
     if _HANGUL.search(word):
         word = strip_particle(word)
+    elif word.isascii() and word.isalpha():
+        word = strip_suffix(word)
     if len(word) >= 3:
         return [word]
     return terms_starting(conn, VOCAB_TABLE, word) or []
+
+
+def strip_suffix(word: str) -> str:
+    """An English word without its plural or -ed/-ing ending, where four letters or more
+    remain: found as a substring, the stem finds every form (budgets → budget finds
+    budget and budgets; hatched → hatch finds hatch, hatches, hatching)."""
+    for suffix in ("ies", "ing", "ed", "es", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4 and not word.endswith("ss"):
+            return word[: -len(suffix)]
+    return word
 
 
 def strip_particle(word: str) -> str:

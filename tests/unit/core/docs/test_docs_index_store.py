@@ -212,6 +212,9 @@ def test_search_english_korean_short_words_and_particles(
     assert index.search("회의에서 결정")[0].file == korean
     assert index.search("What is the annual budget?")[0].file == english
     assert index.search("when do swallows leave")[0].file.endswith("birds.txt")
+    # Other forms of the words: the document says "budget" and "meeting".
+    assert index.search("budgets meetings")[0].file == english
+    assert index.search("migrating birds")[0].file.endswith("birds.txt")
     # FTS5 syntax is text to find, never an error.
     for query in ('"budget', "budget AND OR", "NEAR(a b)", "*", "^x", "col:x", "'", "-"):
         index.search(query)

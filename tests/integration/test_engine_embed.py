@@ -4,6 +4,8 @@ embedding model (a chat model: the engine mean-pools its token vectors)."""
 from __future__ import annotations
 
 import math
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +13,7 @@ import pytest
 
 from parrotchat.core.models.info import read_model_info
 from parrotchat.engine.calls import (
+    EngineCancelled,
     EngineFailure,
     count_tokens,
     embed_texts,
@@ -112,3 +115,24 @@ def test_a_chat_engine_refuses_to_embed_clearly(starter_model: Path) -> None:
         assert info.value.kind == "bad_request"
     finally:
         client.close()
+
+
+def test_cancel_stops_a_long_embed_request_between_or_inside_batches(
+    embedding_engine: EngineClient,
+) -> None:
+    texts = [f"{i} " + "parrot " * 400 for i in range(40)]  # minutes of work, uncancelled
+    outcome: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            embed_texts(embedding_engine, texts)
+        except BaseException as exc:
+            outcome.append(exc)
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    time.sleep(2.0)  # well inside the request
+    embedding_engine.cancel()
+    worker.join(60)  # the whole request would take minutes
+    assert not worker.is_alive() and isinstance(outcome[0], EngineCancelled)
+    assert len(embed_texts(embedding_engine, [CAT]).vectors) == 1  # and it embeds again

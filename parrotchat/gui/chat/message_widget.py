@@ -30,7 +30,7 @@ from parrotchat.gui.chat.code_block import CodeBlock
 from parrotchat.gui.chat.markdown_blocks import FOLD_CHARS, PAGE_BLOCKS, page_end, split_page
 from parrotchat.gui.chat.stats_line import format_stats
 from parrotchat.gui.chat.stream_blocks import CloseCode, Code, OpenCode, Prose, Step, StreamSplitter
-from parrotchat.gui.docs.citations import link_citations, open_links_outside, sources_markdown
+from parrotchat.gui.docs.citations import link_citations, open_sources_outside, sources_markdown
 from parrotchat.gui.elided import ElidedLabel
 from parrotchat.gui.fitted_text import FittedTextView
 from parrotchat.service.doc_answers import Source, sources_of
@@ -231,7 +231,7 @@ class MessageWidget(QFrame):
                 self.body.addWidget(CodeBlock(block.text, block.language))
             elif self._sources:
                 view = prose_view(link_citations(block.text, self._sources))
-                open_links_outside(view)
+                open_sources_outside(view, self._sources)
                 self.body.addWidget(view)
             else:
                 self.body.addWidget(prose_view(block.text))
@@ -407,8 +407,8 @@ class MessageWidget(QFrame):
         if self.sources_view is None:
             self.sources_view = FittedTextView(wrap=True)
             self.sources_view.setObjectName("sourcesList")
-            open_links_outside(self.sources_view)
             self._layout.insertWidget(self._layout.indexOf(self.stats_label), self.sources_view)
+        open_sources_outside(self.sources_view, self._sources)
         self.sources_view.setMarkdown(sources_markdown(self._sources, left_out))
 
     def set_last_reply(self, last: bool, busy: bool) -> None:

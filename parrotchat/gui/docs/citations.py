@@ -12,9 +12,8 @@ import re
 from collections.abc import Sequence
 
 from PySide6.QtCore import QCoreApplication, QUrl
-from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QTextBrowser
 
+from parrotchat.gui.fitted_text import FittedTextView
 from parrotchat.service.doc_answers import Source
 
 # [3] not already a link's text ([3](...)) nor a footnote definition ([3]: ...).
@@ -74,7 +73,7 @@ def sources_markdown(sources: Sequence[Source], left_out: int) -> str:
     return "\n".join(lines)
 
 
-def open_links_outside(view: QTextBrowser) -> None:
-    """Every link clicked in `view` opens in the system's application for it."""
-    view.setOpenLinks(False)
-    view.anchorClicked.connect(QDesktopServices.openUrl)
+def open_sources_outside(view: FittedTextView, sources: Sequence[Source]) -> None:
+    """A click on a source's link in `view` opens the file in the system's application for
+    it; other links (the model's) still ask first (link_guard)."""
+    view.trust_links(source_url(source) for source in sources)

@@ -319,7 +319,9 @@ class MainWindow(QMainWindow):
         if self.documents is None:
             return None
         if self.documents_dialog is None:
-            self.documents_dialog = DocumentsDialog(self.documents, self)
+            self.documents_dialog = DocumentsDialog(self.documents, self, self.models.models)
+            self.documents_dialog.settingsChanged.connect(self.settingsChanged)
+            self.models.modelsListed.connect(self.documents_dialog.set_models)
         self.documents_dialog.show()
         self.documents_dialog.raise_()
         return self.documents_dialog

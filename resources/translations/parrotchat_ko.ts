@@ -83,6 +83,10 @@
         <translation>답변을 저장할 수 없습니다</translation>
     </message>
     <message>
+        <source>The embedding model could not be loaded (%1): documents are searched by their words alone.</source>
+        <translation>임베딩 모델을 불러오지 못했습니다(%1). 문서는 단어로만 검색합니다.</translation>
+    </message>
+    <message>
         <source>No document collection named %1: answering from the others.</source>
         <translation>%1 문서 모음이 없습니다. 나머지 모음으로 답합니다.</translation>
     </message>
@@ -453,8 +457,28 @@ Translate and Summarize are one click away under the message box.</source>
         <translation>파일이나 폴더를 여기에 끌어다 놓으면 추가됩니다.</translation>
     </message>
     <message>
+        <source>An embedding model (bge-m3, multilingual-e5, nomic-embed-text…) lets search match meaning, not only words.</source>
+        <translation>임베딩 모델(bge-m3, multilingual-e5, nomic-embed-text…)이 있으면 단어뿐 아니라 의미로도 검색합니다.</translation>
+    </message>
+    <message>
+        <source>Search by meaning with:</source>
+        <translation>의미 검색에 쓸 모델:</translation>
+    </message>
+    <message>
         <source>Cancel</source>
         <translation>취소</translation>
+    </message>
+    <message>
+        <source>None (search by words only)</source>
+        <translation>없음 (단어로만 검색)</translation>
+    </message>
+    <message>
+        <source>Passages will be embedded with %1; Re-scan embeds those already indexed.</source>
+        <translation>구절을 %1(으)로 임베딩합니다. 이미 색인된 구절은 ‘다시 검색’을 누르면 임베딩됩니다.</translation>
+    </message>
+    <message>
+        <source>Documents are searched by their words alone.</source>
+        <translation>문서는 단어로만 검색합니다.</translation>
     </message>
     <message>
         <source>%1
@@ -517,6 +541,26 @@ Translate and Summarize are one click away under the message box.</source>
     <message>
         <source>Indexing: %1 of %2 files</source>
         <translation>색인 중: 파일 %2개 중 %1개</translation>
+    </message>
+    <message>
+        <source>Loading the embedding model %1…</source>
+        <translation>임베딩 모델 %1 불러오는 중…</translation>
+    </message>
+    <message>
+        <source>Embedding passages with %1: %2 of %3</source>
+        <translation>%1(으)로 구절 임베딩 중: %3개 중 %2개</translation>
+    </message>
+    <message>
+        <source>Embedding cancelled; Re-scan goes on.</source>
+        <translation>임베딩을 취소했습니다. 다시 검색하면 이어서 합니다.</translation>
+    </message>
+    <message>
+        <source>%1 passages embedded.</source>
+        <translation>구절 %1개를 임베딩했습니다.</translation>
+    </message>
+    <message>
+        <source>Passages could not be embedded (%1); they are searched by their words.</source>
+        <translation>구절을 임베딩하지 못했습니다(%1). 단어로 검색합니다.</translation>
     </message>
     <message>
         <source>Cancelled. What was indexed so far is kept; Re-scan goes on.</source>

@@ -36,6 +36,7 @@ from parrotchat.service.doc_answers import DocumentQuery, SourcedPrompt, SourceF
 from parrotchat.service.turn import Turn
 
 if TYPE_CHECKING:
+    from parrotchat.gui.docs.embedding import QueryEmbedder
     from parrotchat.gui.docs.library import DocumentLibrary
 
 OPEN_MESSAGES = 100  # a chat opens with its newest messages; the view reads older ones
@@ -133,6 +134,9 @@ class ChatController(QObject):
         self._count_id: int | None = None
         self.documents: DocumentLibrary | None = None  # set by the composition root
         self._fitting: tuple[_Reply, SourceFitting] | None = None  # sources being fitted
+        self.query_embedder: QueryEmbedder | None = None  # see use_query_embedder
+        # (request id, reply, its request) while the question's vector is computed
+        self._embedding: tuple[int, _Reply, ChatRequest] | None = None
         # The streaming reply's version among its siblings (0-based index, count).
         self.reply_branch: tuple[int, int] = (0, 1)
         self._flush_timer = QTimer(self)
@@ -160,6 +164,13 @@ class ChatController(QObject):
         self.saver.failed.connect(self._save_failed)
         self.saver.recovered.connect(self._save_recovered)
 
+    def use_query_embedder(self, embedder: QueryEmbedder) -> None:
+        """Search documents by meaning too, with the vectors this gives (the composition
+        root sets it; it lives, and its engine with it, until detach)."""
+        self.query_embedder = embedder
+        embedder.vectorReady.connect(self._query_embedded)
+        embedder.unavailable.connect(self._embedder_unavailable)
+
     def detach(self) -> None:
         """Stop listening to the engine (the window closes; the engine may live on).
 
@@ -169,6 +180,8 @@ class ChatController(QObject):
         self._flush_timer.stop()
         for signal, slot in self._engine_links():
             signal.disconnect(slot)
+        if self.query_embedder is not None:
+            self.query_embedder.close()
         self.saver.stop()
         open_replies = list(self._replies.values())
         if self._current is not None and self._current not in open_replies:
@@ -485,19 +498,61 @@ class ChatController(QObject):
     # --- answers from documents -------------------------------------------------------------
 
     def _fit_sources(self, reply: _Reply, request: ChatRequest) -> None:
-        """Search the chat's collections, then fit the best passages with the engine's
-        counts (SourceFitting); the reply goes out when they are settled."""
+        """Embed the question when the collections have vectors (on the embedder's
+        thread), then search and fit the sources."""
+        assert self.documents is not None
+        embedder = self.query_embedder
+        try:
+            if embedder is not None and embedder.wanted(self.documents.index):
+                self._embedding = (embedder.request(self._question(request)), reply, request)
+                return
+        except ParrotError as exc:
+            self._fail_current(reply, str(exc))
+            return
+        self._search_and_fit(reply, request, None, None)
+
+    @staticmethod
+    def _question(request: ChatRequest) -> str:
+        return request.messages[-1]["content"] if request.messages else ""
+
+    @Slot(int, object)
+    def _query_embedded(self, req_id: int, answer: tuple[list[float] | None, str | None]) -> None:
+        if self._embedding is None or self._embedding[0] != req_id:
+            return  # an older question's, answered late
+        _, reply, request = self._embedding
+        self._embedding = None
+        if reply is not self._current or reply.req_id is not None or reply.stopped:
+            return  # stopped, or another chat opened, meanwhile
+        self._search_and_fit(reply, request, *answer)
+
+    @Slot(str)
+    def _embedder_unavailable(self, reason: str) -> None:
+        self.noticePosted.emit(
+            self.tr(
+                "The embedding model could not be loaded (%1): documents are searched "
+                "by their words alone."
+            ).replace("%1", reason)
+        )
+
+    def _search_and_fit(
+        self,
+        reply: _Reply,
+        request: ChatRequest,
+        vector: list[float] | None,
+        embedder: str | None,
+    ) -> None:
+        """Search the chat's collections (by meaning too, given the question's vector),
+        then fit the best passages with the engine's counts (SourceFitting); the reply
+        goes out when they are settled."""
         assert self.documents is not None
         wanted = reply.turn.chat_settings.documents
         try:
             known = set(self.documents.names())
             names = [n for n in wanted if n in known]
-            question = request.messages[-1]["content"] if request.messages else ""
-            hits = (
-                search_sources(DocumentQuery(self.documents.index, names), question)
-                if names
-                else []
+            query = DocumentQuery(
+                self.documents.index, names, query_vector=vector, embedder=embedder
             )
+            hits = search_sources(query, self._question(request)) if names else []
             fit = SourceFit(
                 request.messages,
                 hits,

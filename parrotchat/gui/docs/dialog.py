@@ -9,10 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Slot
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
     QDialog,
     QFileDialog,
     QHBoxLayout,
@@ -36,17 +37,33 @@ from parrotchat.gui.docs.library import DocumentLibrary
 
 if TYPE_CHECKING:
     from parrotchat.core.docs.index import IndexProgress, IndexReport
+    from parrotchat.core.models.info import ModelInfo
+    from parrotchat.service.embedder import EmbedReport
+
+POOLING_RANK = 4  # llama.cpp's LLAMA_POOLING_TYPE_RANK: a reranker, it gives no vectors
 
 DEFAULT_COLLECTION = "Documents"
 
 
 class DocumentsDialog(QDialog):
     """Manage document collections. Drop files or folders anywhere on it to add them
-    to the selected collection (a new "Documents" one when there is none)."""
+    to the selected collection (a new "Documents" one when there is none).
 
-    def __init__(self, library: DocumentLibrary, parent: QWidget | None = None) -> None:
+    Signals:
+        settingsChanged(): the embedding model was chosen anew; save the settings.
+    """
+
+    settingsChanged = Signal()
+
+    def __init__(
+        self,
+        library: DocumentLibrary,
+        parent: QWidget | None = None,
+        models: list[ModelInfo] | None = None,
+    ) -> None:
         super().__init__(parent)
         self.library = library
+        self._embed_note = ""  # what the embedding pass said, shown with the report
         self.setObjectName("documentsDialog")
         self.setWindowTitle(self.tr("Documents"))
         self.setAcceptDrops(True)
@@ -92,6 +109,19 @@ class DocumentsDialog(QDialog):
         right_layout.addLayout(buttons)
         right_layout.addWidget(self.files, 1)
         right_layout.addWidget(self.drop_hint)
+        self.embedding_model = QComboBox()
+        self.embedding_model.setObjectName("embeddingModel")
+        self.embedding_model.setToolTip(
+            self.tr(
+                "An embedding model (bge-m3, multilingual-e5, nomic-embed-text…) lets "
+                "search match meaning, not only words."
+            )
+        )
+        meaning = QHBoxLayout()
+        meaning.addWidget(QLabel(self.tr("Search by meaning with:")))
+        meaning.addWidget(self.embedding_model, 1)
+        right_layout.addLayout(meaning)
+        self.set_models(models or [])
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(left)
@@ -130,6 +160,45 @@ class DocumentsDialog(QDialog):
         self.library.indexProgress.connect(self._show_progress)
         self.library.indexFinished.connect(self._show_report)
         self.library.indexFailed.connect(self._show_failure)
+        self.library.embedProgress.connect(self._show_embedding)
+        self.library.embedFinished.connect(self._embedding_done)
+        self.library.embedFailed.connect(self._embedding_failed)
+        self.embedding_model.activated.connect(self._embedding_chosen)
+
+    # --- the embedding model ---------------------------------------------------------
+
+    def set_models(self, models: list[ModelInfo]) -> None:
+        """Offer these models (rerankers left out) and words only; the one in the
+        settings is selected, listed even when the library does not hold it."""
+        chosen = self.library.settings.embedding_model if self.library.settings else None
+        combo = self.embedding_model
+        combo.clear()
+        combo.addItem(self.tr("None (search by words only)"), None)
+        for model in models:
+            if model.pooling_type != POOLING_RANK:
+                combo.addItem(model.display_name, str(model.path))
+        if chosen and combo.findData(chosen) < 0:
+            combo.addItem(Path(chosen).name, chosen)
+        combo.setCurrentIndex(max(combo.findData(chosen), 0) if chosen else 0)
+        combo.setEnabled(self.library.settings is not None)
+
+    @Slot(int)
+    def _embedding_chosen(self, row: int) -> None:
+        settings = self.library.settings
+        if settings is None:
+            return
+        chosen = self.embedding_model.itemData(row)
+        if chosen == settings.embedding_model:
+            return
+        settings.embedding_model = str(chosen) if chosen else None
+        self.settingsChanged.emit()
+        if chosen:
+            text = self.tr(
+                "Passages will be embedded with %1; Re-scan embeds those already indexed."
+            )
+            self.status.setText(text.replace("%1", self.embedding_model.itemText(row)))
+        else:
+            self.status.setText(self.tr("Documents are searched by their words alone."))
 
     # --- what is shown ---------------------------------------------------------------
 
@@ -283,6 +352,7 @@ class DocumentsDialog(QDialog):
         self.cancel_button.setEnabled(running)
         for button in (self.add_folder_button, self.add_files_button, self.new_button):
             button.setEnabled(not running)
+        self.embedding_model.setEnabled(not running and self.library.settings is not None)
         self._show_files(self.current)
         if running:
             self.progress.setRange(0, 0)  # busy until the first progress says how much
@@ -299,9 +369,35 @@ class DocumentsDialog(QDialog):
             text += f" · {Path(progress.current).name}"
         self.status.setText(text)
 
+    @Slot(str, int, int)
+    def _show_embedding(self, model: str, done: int, total: int) -> None:
+        if done == 0:
+            self.progress.setRange(0, 0)  # the model loads
+            text = self.tr("Loading the embedding model %1…").replace("%1", model)
+        else:
+            self.progress.setRange(0, max(total, 1))
+            self.progress.setValue(min(done, total))
+            text = self.tr("Embedding passages with %1: %2 of %3").replace("%1", model)
+            text = text.replace("%2", str(done)).replace("%3", str(total))
+        self.status.setText(text)
+
+    @Slot(object)
+    def _embedding_done(self, report: EmbedReport) -> None:
+        if report.cancelled:
+            self._embed_note = self.tr("Embedding cancelled; Re-scan goes on.")
+        else:
+            self._embed_note = self.tr("%1 passages embedded.").replace("%1", str(report.embedded))
+
+    @Slot(str)
+    def _embedding_failed(self, reason: str) -> None:
+        self._embed_note = self.tr(
+            "Passages could not be embedded (%1); they are searched by their words."
+        ).replace("%1", reason)
+
     @Slot(object)
     def _show_report(self, report: IndexReport) -> None:
         self._set_running(None)
+        note, self._embed_note = self._embed_note, ""
         if report.cancelled:
             text = self.tr("Cancelled. What was indexed so far is kept; Re-scan goes on.")
         else:
@@ -312,6 +408,8 @@ class DocumentsDialog(QDialog):
             text += " " + self.tr("%1 files could not be read (see Reason).").replace(
                 "%1", str(len(report.failed))
             )
+        if note:
+            text += " " + note
         self.status.setText(text)
 
     @Slot(str)

@@ -27,26 +27,44 @@ if TYPE_CHECKING:
         IndexProgress,
         IndexReport,
     )
+    from parrotchat.core.settings import Settings
+    from parrotchat.service.embedder import EmbedProgress
 
 
 class IndexWorker(QObject):
-    """One indexing run in its thread: add the paths (if any), then index the collection.
+    """One indexing run in its thread: add the paths (if any), index the collection,
+    then, with an embedding model chosen, give every passage without one its vector.
 
     Signals:
         progress(object): an IndexProgress.
-        finished(object): the IndexReport (cancelled or not).
+        embedProgress(str, int, int): the embedding model's name, passages embedded,
+            passages to embed (0 of n while the model loads).
+        embedded(object): the EmbedReport of the embedding pass.
+        embedFailed(str): the embedding model could not be loaded or stopped: the
+            reason (the words-only index is complete all the same).
+        finished(object): the IndexReport (cancelled or not), after the embedding pass.
         failed(str): the run could not go on: the reason, one line.
     """
 
     progress = Signal(object)
+    embedProgress = Signal(str, int, int)
+    embedded = Signal(object)
+    embedFailed = Signal(str)
     finished = Signal(object)
     failed = Signal(str)
 
-    def __init__(self, db: Path, collection: str, paths: list[Path]) -> None:
+    def __init__(
+        self,
+        db: Path,
+        collection: str,
+        paths: list[Path],
+        embedding: tuple[Settings, Path] | None = None,
+    ) -> None:
         super().__init__()
         self.db = db
         self.collection = collection
         self.paths = paths
+        self.embedding = embedding  # (the settings naming the model, the models folder)
         self.stop_event = threading.Event()
         self._last_progress = 0.0
 
@@ -74,12 +92,46 @@ class IndexWorker(QObject):
                     progress=self._progress,
                     should_stop=self.stop_event.is_set,
                 )
+                if not report.cancelled:
+                    self._embed(index)
             finally:
                 index.close()
         except (ParrotError, OSError) as exc:
             self.failed.emit(str(exc))
             return
         self.finished.emit(report)
+
+    def _embed(self, index: DocumentIndex) -> None:
+        """Vectors for the passages without one, when an embedding model is chosen."""
+        from parrotchat.gui.docs.embedding import find_embedding_model, start_embedder
+        from parrotchat.service.embedder import embed_pending
+
+        if self.embedding is None or not self.embedding[0].embedding_model:
+            return
+        settings, models_dir = self.embedding
+        chosen = settings.embedding_model or ""
+        try:
+            model = find_embedding_model(models_dir, chosen)
+            name = model.display_name
+            waiting = index.count_without_vectors(model.path.name)
+            if waiting == 0:
+                return
+            self.embedProgress.emit(name, 0, waiting)
+            embedder = start_embedder(model, settings)
+            try:
+
+                def progress(p: EmbedProgress) -> None:
+                    self.embedProgress.emit(name, p.done, p.total)
+
+                report = embed_pending(
+                    index, embedder, progress=progress, should_stop=self.stop_event.is_set
+                )
+            finally:
+                embedder.close()
+        except ParrotError as exc:
+            self.embedFailed.emit(str(exc))
+            return
+        self.embedded.emit(report)
 
 
 class DocumentLibrary(QObject):
@@ -91,17 +143,34 @@ class DocumentLibrary(QObject):
         indexProgress(object): an IndexProgress of the run.
         indexFinished(object): its IndexReport (report.cancelled after Cancel).
         indexFailed(str): the run stopped on an error: the reason.
+        embedProgress(str, int, int): model name, passages embedded, to embed.
+        embedFinished(object): the EmbedReport, before indexFinished.
+        embedFailed(str): embedding could not be done: the reason, before indexFinished.
     """
 
     collectionsChanged = Signal()
     indexStarted = Signal(str)
     indexProgress = Signal(object)
+    embedProgress = Signal(str, int, int)
+    embedFinished = Signal(object)
+    embedFailed = Signal(str)
     indexFinished = Signal(object)
     indexFailed = Signal(str)
 
-    def __init__(self, db: Path, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        db: Path,
+        parent: QObject | None = None,
+        *,
+        settings: Settings | None = None,
+        models_dir: Path | None = None,
+    ) -> None:
         super().__init__(parent)
         self.db = db
+        # The settings name the embedding model (embedding_model), found in models_dir;
+        # without them, passages are indexed for words alone.
+        self.settings = settings
+        self.models_dir = models_dir
         self._index: DocumentIndex | None = None
         self._thread: QThread | None = None
         self._worker: IndexWorker | None = None
@@ -157,11 +226,19 @@ class DocumentLibrary(QObject):
         if self._thread is not None:
             return False
         thread = QThread(self)
-        worker = IndexWorker(self.db, collection, paths)
+        embedding = (
+            (self.settings, self.models_dir)
+            if self.settings is not None and self.models_dir is not None
+            else None
+        )
+        worker = IndexWorker(self.db, collection, paths, embedding)
         worker.moveToThread(thread)
         thread.started.connect(worker.run)
         thread.finished.connect(worker.deleteLater)
         worker.progress.connect(self.indexProgress)
+        worker.embedProgress.connect(self.embedProgress)
+        worker.embedded.connect(self.embedFinished)
+        worker.embedFailed.connect(self.embedFailed)
         worker.finished.connect(self._run_finished)
         worker.failed.connect(self._run_failed)
         self._thread, self._worker, self.running = thread, worker, collection

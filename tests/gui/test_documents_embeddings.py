@@ -145,3 +145,35 @@ def test_an_embedding_model_that_cannot_load_is_said_once_and_words_still_answer
         assert sources and sources[0].name == "parrots.md", sources
     said = [n for n in notices if "embedding model could not be loaded" in n]
     assert len(said) == 1 and gone.name in said[0], notices
+
+
+def test_cancel_while_embedding_keeps_the_index_and_rescan_embeds_the_rest(
+    make_window: WindowFactory, qtbot: QtBot, tmp_path: Path, starter_model: Path
+) -> None:
+    settings = fast_settings()
+    settings.embedding_model = str(starter_model)
+    session = make_window(settings=settings)
+    dialog = session.window.open_documents()
+    assert dialog is not None
+    library = dialog.library
+
+    def cancel_while_loading(model: str, done: int, total: int) -> None:
+        if done == 0:  # the model is loading: the user presses Cancel
+            assert dialog.cancel_button.isVisible()
+            dialog.cancel_button.click()
+
+    library.embedProgress.connect(cancel_while_loading)
+    with qtbot.waitSignal(library.indexFinished, timeout=300_000) as finished:
+        library.add("topics", [write_topics(tmp_path / "topics")])
+    assert not finished.args[0].cancelled  # the words-only index is whole
+    assert "Embedding cancelled" in dialog.status.text()
+    chunks, rows = vector_rows(session.paths.documents_db)
+    assert chunks >= len(TOPICS) and rows == []
+    assert library.index.search("kakapo", collections=["topics"])  # words still find
+
+    library.embedProgress.disconnect(cancel_while_loading)
+    with qtbot.waitSignal(library.indexFinished, timeout=300_000):
+        library.rescan("topics")
+    assert "passages embedded" in dialog.status.text()
+    chunks, rows = vector_rows(session.paths.documents_db)
+    assert len(rows) == chunks == len({r[0] for r in rows})

@@ -503,7 +503,9 @@ class ChatController(QObject):
         assert self.documents is not None
         embedder = self.query_embedder
         try:
-            if embedder is not None and embedder.wanted(self.documents.index):
+            known = set(self.documents.names())
+            asked = any(n in known for n in reply.turn.chat_settings.documents)
+            if asked and embedder is not None and embedder.wanted(self.documents.index):
                 self._embedding = (embedder.request(self._question(request)), reply, request)
                 return
         except ParrotError as exc:

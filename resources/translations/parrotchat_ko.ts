@@ -83,6 +83,10 @@
         <translation>답변을 저장할 수 없습니다</translation>
     </message>
     <message>
+        <source>Loading the embedding model…</source>
+        <translation>임베딩 모델 불러오는 중…</translation>
+    </message>
+    <message>
         <source>The embedding model could not be loaded (%1): documents are searched by their words alone.</source>
         <translation>임베딩 모델을 불러오지 못했습니다(%1). 문서는 단어로만 검색합니다.</translation>
     </message>

@@ -102,6 +102,8 @@ def test_a_chat_question_finds_its_source_by_meaning(
     action = window.documents_picker.action_for("topics")
     assert action is not None
     action.trigger()
+    notices: list[str] = []
+    session.chats.noticePosted.connect(notices.append)
     session.chats.send(BY_MEANING)
     qtbot.waitUntil(lambda: not session.chats.busy, timeout=300_000)
     saved = session.store.get_chat(session.chats.chat_id or 0)
@@ -110,6 +112,15 @@ def test_a_chat_question_finds_its_source_by_meaning(
     reply = window.chat_view.message_widgets[-1]
     assert reply.sources_view is not None
     assert "cats.md" in reply.sources_view.toPlainText()
+    assert notices == ["Loading the embedding model…"]  # said while the window waits for it
+
+    # The model stays loaded for the next question: nothing to wait for, nothing said.
+    session.chats.send("How much money was saved on trips?")
+    qtbot.waitUntil(lambda: not session.chats.busy, timeout=300_000)
+    saved = session.store.get_chat(session.chats.chat_id or 0)
+    sources = sources_of(saved.messages[-1].stats or {})
+    assert sources and sources[0].name == "budget.md", sources
+    assert notices == ["Loading the embedding model…"]
 
 
 def test_an_embedding_model_that_cannot_load_is_said_once_and_words_still_answer(

@@ -506,6 +506,8 @@ class ChatController(QObject):
             known = set(self.documents.names())
             asked = any(n in known for n in reply.turn.chat_settings.documents)
             if asked and embedder is not None and embedder.wanted(self.documents.index):
+                if not embedder.loaded:
+                    self.noticePosted.emit(self.tr("Loading the embedding model…"))
                 self._embedding = (embedder.request(self._question(request)), reply, request)
                 return
         except ParrotError as exc:

@@ -83,6 +83,12 @@ class QueryEmbedder(QObject):
         chosen = self.settings.embedding_model
         return bool(chosen) and chosen != self._failed and has_vectors(index, chosen or "")
 
+    @property
+    def loaded(self) -> bool:
+        """Whether the chosen model is loaded already (else a request loads it first)."""
+        embedder, chosen = self._embedder, self.settings.embedding_model
+        return embedder is not None and bool(chosen) and embedder.model.path == Path(chosen or "")
+
     def request(self, question: str) -> int:
         """Embed the question off the GUI thread; vectorReady(id, …) answers."""
         self._next_id += 1

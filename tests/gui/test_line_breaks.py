@@ -3,12 +3,8 @@ and code keep their shape (#17.2)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from gui_helpers import WindowFactory
-from PySide6.QtCore import QCoreApplication
-from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 from screenshots import save_shot
 
@@ -17,7 +13,6 @@ from parrotchat.gui.chat.code_block import CodeBlock
 from parrotchat.gui.chat.line_breaks import LINE_SEPARATOR, MARK, mark
 from parrotchat.gui.chat.message_widget import MessageWidget
 from parrotchat.gui.fitted_text import FittedTextView
-from parrotchat.gui.i18n import install_translators
 
 HAIKU = "An old silent pond\nA frog jumps into the pond—\nSplash! Silence again."
 ADDRESS = "ParrotChat Ltd.\n12 Harbour Road\nBusan 48058\nSouth Korea"
@@ -114,14 +109,6 @@ def test_mark_leaves_lines_that_would_change_meaning() -> None:
         "   ```\nz\\\nw"
     )
     assert mark("one line") == "one line"
-
-
-@pytest.fixture(params=["en", "ko"])
-def ui_lang(request: pytest.FixtureRequest, qapp: QApplication) -> Iterator[str]:
-    translators = install_translators(qapp, request.param) if request.param == "ko" else []
-    yield str(request.param)
-    for translator in translators:
-        QCoreApplication.removeTranslator(translator)
 
 
 def test_screenshot_haiku_address_korean(

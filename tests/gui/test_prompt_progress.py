@@ -8,27 +8,13 @@ several batches of the engine's 512.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
-import pytest
 from gui_helpers import WindowFactory
-from PySide6.QtCore import QCoreApplication
-from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 from screenshots import save_shot
 
-from parrotchat.gui.i18n import install_translators
-
 READING = {"en": "Reading your message… {}%", "ko": "메시지를 읽는 중… {}%"}
 LONG = " ".join(f"Note {i}: the parrot repeats what it hears in the garden." for i in range(90))
-
-
-@pytest.fixture(params=["en", "ko"])
-def ui_lang(request: pytest.FixtureRequest, qapp: QApplication) -> Iterator[str]:
-    translators = install_translators(qapp, request.param) if request.param == "ko" else []
-    yield str(request.param)
-    for translator in translators:
-        QCoreApplication.removeTranslator(translator)
 
 
 def count_in(label_text: str) -> int:

@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
 
-import pytest
-from PySide6.QtCore import QCoreApplication
-from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 from screenshots import save_shot
 
@@ -16,7 +12,6 @@ from parrotchat.gui.chat.code_block import CodeBlock
 from parrotchat.gui.chat.markdown_blocks import Block, split_blocks
 from parrotchat.gui.chat.stream_blocks import CloseCode, Code, OpenCode, Prose, StreamSplitter
 from parrotchat.gui.fitted_text import FittedTextView
-from parrotchat.gui.i18n import install_translators
 
 REPLY = (
     "Here is the script:\n\n```python\ndef greet(name):\n\n    print(f'Hi {name}')\n```\n"
@@ -77,14 +72,6 @@ def texts(view: ChatView) -> tuple[list[str], list[CodeBlock]]:
     assert widget is not None
     prose = [v.toPlainText() for v in widget.findChildren(FittedTextView) if v.parent() is widget]
     return prose, widget.findChildren(CodeBlock)
-
-
-@pytest.fixture(params=["en", "ko"])
-def ui_lang(request: pytest.FixtureRequest, qapp: QApplication) -> Iterator[str]:
-    translators = install_translators(qapp, request.param) if request.param == "ko" else []
-    yield str(request.param)
-    for translator in translators:
-        QCoreApplication.removeTranslator(translator)
 
 
 def test_code_block_shows_while_the_reply_streams(qtbot: QtBot, ui_lang: str) -> None:

@@ -65,6 +65,10 @@ def _run(args: argparse.Namespace) -> int:
         from parrotchat.cli.chats_commands import run_chats
 
         return run_chats(ctx, args)
+    if command == "docs":
+        from parrotchat.cli.docs_commands import run_docs
+
+        return run_docs(ctx, args)
     if command == "servers":
         from parrotchat.cli.server_commands import run_servers
 

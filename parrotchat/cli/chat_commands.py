@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, ExitStack
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from parrotchat.cli.ask_docs import document_query, print_sources
 from parrotchat.cli.context import CliContext
 from parrotchat.cli.engine_session import LoadedSession, engine_with_model, remote_session
 from parrotchat.cli.progress import ProgressLine, ReadingNote
@@ -33,11 +34,14 @@ def run_ask(ctx: CliContext, args: argparse.Namespace) -> int:
     session = open_session(ctx, args, model, progress.update)  # checks the arguments only
     store = ctx.store()
     service = ChatService(store, ctx.settings)
+    closing = ExitStack()
     try:
         # A continued chat keeps its own settings; what this command's options say
         # goes over them for this message, and a new chat keeps it as its own.
         chat = store.get_chat_tail(args.chat, 0) if args.chat is not None else None
         user_text, chat_settings = message_and_settings(ctx, args, text, service.settings_of(chat))
+        names = chat_settings.documents
+        documents = closing.enter_context(document_query(ctx, names)) if names else None
         if chat is not None:
             chat_id = chat.id
         else:
@@ -58,12 +62,16 @@ def run_ask(ctx: CliContext, args: argparse.Namespace) -> int:
                 chat_format=args.chat_format,
                 on_text=reading.text,
                 on_progress=reading.progress,
+                documents=documents,
             )
         progress.clear()  # a reply stopped before its first word
         sys.stdout.write("\n")
+        if documents is not None:
+            print_sources(result.stats)
         report_stats(chat_id, result.stats)
     finally:
         progress.clear()  # a load that failed: its error line starts clean
+        closing.close()
         store.close()
     return 0
 
@@ -97,6 +105,7 @@ def message_and_settings(
         system_prompt=chat_settings.system_prompt if args.system is None else args.system,
         sampling=sampling,
         overflow_policy=args.overflow or chat_settings.overflow_policy,
+        documents=tuple(getattr(args, "docs", None) or chat_settings.documents),
     )
 
 

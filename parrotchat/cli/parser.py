@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from parrotchat import __version__
+from parrotchat.cli.docs_commands import add_docs_commands
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -40,6 +41,12 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--chat", type=int, metavar="ID", help="continue this chat (default: new)")
     ask.add_argument("--template", metavar="NAME", help="translate, summarize or your own template")
     ask.add_argument("--language", metavar="LANG", help="target language for translate (ko, en…)")
+    ask.add_argument(
+        "--docs",
+        action="append",
+        metavar="NAME",
+        help="answer from this document collection, citing its sources (repeat for more)",
+    )
     _add_turn_options(ask)
 
     chat = sub.add_parser(
@@ -116,6 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
         chats_sub.add_parser(action, help=text).add_argument("id", type=int)
 
     _add_server_commands(sub)
+    add_docs_commands(sub)
 
     models = sub.add_parser("models", help="list, import, remove, search or download models")
     models_sub = models.add_subparsers(dest="models_command", metavar="ACTION", required=True)

@@ -82,3 +82,23 @@ def ui_language(setting: str | None) -> str:
             return _base(value.split(".")[0])
     system = locale.getlocale()[0]
     return _base(system) if system else "en"
+
+
+# Hangul syllables, Jamo and compatibility Jamo (ㅋㅋ).
+_HANGUL = (("\uac00", "\ud7a3"), ("\u1100", "\u11ff"), ("\u3130", "\u318f"))
+
+
+def text_language(text: str) -> str:
+    """ "ko" when a third or more of the text's letters are Hangul, else "en".
+
+    Enough to pick the language of an instruction we add to a user's question: a
+    Korean question with an English term in it is still Korean, an English one
+    quoting a Korean word is still English.
+    """
+    hangul = letters = 0
+    for char in text[:2000]:
+        if char.isalpha():
+            letters += 1
+            if any(low <= char <= high for low, high in _HANGUL):
+                hangul += 1
+    return "ko" if letters and hangul * 3 >= letters else "en"

@@ -45,6 +45,11 @@ class AppPaths:
         return self.data_dir / "chats.sqlite3"
 
     @property
+    def documents_db(self) -> Path:
+        """The document index (core/docs/index), beside the chats."""
+        return self.data_dir / "documents.sqlite3"
+
+    @property
     def models_dir(self) -> Path:
         return self.data_dir / "models"
 

@@ -40,6 +40,9 @@ class Settings:
     proxy: str | None = None  # None: the system proxy
     offline: bool = False
     last_chat_id: int | None = None
+    # The GGUF that turns document chunks and questions into vectors (a path); None:
+    # documents are searched by their words alone.
+    embedding_model: str | None = None
     # `parrotchat serve`: web pages allowed to call the API ("http://localhost:3000"),
     # more names clients reach this machine by, the largest reply (0: the context
     # length) and how many requests may wait for the model.

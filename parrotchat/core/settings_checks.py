@@ -114,6 +114,7 @@ SETTING_CHECKS: dict[str, Callable[[Any], Any]] = {
     "proxy": _optional(_text),
     "offline": _bool,
     "last_chat_id": _optional(_int(1)),
+    "embedding_model": _optional(_text),
     "serve_allowed_origins": _text_list,
     "serve_host_names": _text_list,
     "serve_max_tokens": _int(0, 1 << 21),

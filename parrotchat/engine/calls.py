@@ -17,6 +17,8 @@ from parrotchat.engine.protocol import (
     CountRequest,
     Crashed,
     Done,
+    Embedded,
+    EmbedRequest,
     Engine,
     Event,
     Failed,
@@ -110,6 +112,19 @@ def count_tokens(
             case _:
                 raise _unexpected("a count", event)
     raise EngineError("The engine ended the count without an answer")
+
+
+def embed_texts(engine: Engine, texts: list[str]) -> Embedded:
+    """Unit vectors for `texts` from an engine loaded with `embedding=True`."""
+    for event in engine.events(EmbedRequest(texts)):
+        match event:
+            case Embedded():
+                return event
+            case Failed() | Crashed():
+                raise error_from(event)
+            case _:
+                raise _unexpected("an embed request", event)
+    raise EngineError("The engine ended the embed request without an answer")
 
 
 def memory_status(engine: Engine) -> Status:

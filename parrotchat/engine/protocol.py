@@ -14,12 +14,13 @@ Commands (caller -> engine), each sent with a request id by `Engine.submit`:
   ChatRequest    generate a reply to a conversation
   CompleteRequest  continue a raw prompt, no chat template (the API's /v1/completions)
   CountRequest   how many tokens a conversation takes, rendered
+  EmbedRequest   unit vectors for texts (an engine loaded with `embedding=True`)
   StatusRequest  the engine's memory use
   UnloadRequest  free the model
 `Engine.cancel(id)` stops a running or queued request at once.
 
 Events (engine -> caller), each carrying the id of the request it answers:
-  Ready, LoadProgress, Loaded, PromptProgress, Token, Done, Counted, Status, Failed,
+  Ready, LoadProgress, Loaded, PromptProgress, Token, Done, Counted, Embedded, Status, Failed,
   Unloaded, Crashed
 """
 
@@ -59,6 +60,10 @@ class LoadRequest:
     threads: int = 0  # 0: let the engine pick
     batch: int = 512
     chat_format: str | None = None
+    # An embedding engine: answers EmbedRequest only (chat and count fail with
+    # "bad_request"). Each sequence must fit in n_ctx tokens; `batch` is how many
+    # tokens one llama.cpp call reads, several texts packed together.
+    embedding: bool = False
 
 
 @dataclass(frozen=True)
@@ -90,6 +95,17 @@ class CountRequest:
 
 
 @dataclass(frozen=True)
+class EmbedRequest:
+    """One unit-length vector per text, in order (answered by `Embedded`).
+
+    A text longer than the loaded context is cut to it, and counted in
+    `Embedded.truncated`, never silently.
+    """
+
+    texts: list[str]
+
+
+@dataclass(frozen=True)
 class StatusRequest:
     pass
 
@@ -99,7 +115,15 @@ class UnloadRequest:
     pass
 
 
-Command = LoadRequest | ChatRequest | CompleteRequest | CountRequest | StatusRequest | UnloadRequest
+Command = (
+    LoadRequest
+    | ChatRequest
+    | CompleteRequest
+    | CountRequest
+    | EmbedRequest
+    | StatusRequest
+    | UnloadRequest
+)
 
 
 # --- events --------------------------------------------------------------------------------
@@ -166,6 +190,14 @@ class Counted:
 
 
 @dataclass(frozen=True)
+class Embedded:
+    id: int | None
+    vectors: list[list[float]]  # unit length (L2), one per text, n_embd floats each
+    tokens: int  # tokens read, after any cut
+    truncated: int = 0  # texts cut to the context length
+
+
+@dataclass(frozen=True)
 class Status:
     id: int | None
     rss_mb: float
@@ -202,6 +234,7 @@ Event = (
     | Token
     | Done
     | Counted
+    | Embedded
     | Status
     | Failed
     | Unloaded
@@ -209,7 +242,16 @@ Event = (
 )
 
 # Events that end the request they answer.
-TERMINAL_EVENTS: tuple[type, ...] = (Loaded, Done, Failed, Crashed, Counted, Status, Unloaded)
+TERMINAL_EVENTS: tuple[type, ...] = (
+    Loaded,
+    Done,
+    Failed,
+    Crashed,
+    Counted,
+    Embedded,
+    Status,
+    Unloaded,
+)
 
 
 # --- what travels over the local engine's pipe ---------------------------------------------

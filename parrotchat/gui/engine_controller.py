@@ -82,6 +82,7 @@ class EngineController(QObject):
         replyFinished(int, dict): request id, the reply's stats.
         replyFailed(int, str, str): request id, error kind, message.
         tokensCounted(int, int): request id, token count.
+        countFailed(int, str): request id, why the engine could not count.
         engineCrashed(str): the engine process died; what happened.
     """
 
@@ -96,6 +97,7 @@ class EngineController(QObject):
     replyFinished = Signal(int, dict)
     replyFailed = Signal(int, str, str)
     tokensCounted = Signal(int, int)
+    countFailed = Signal(int, str)
     engineCrashed = Signal(str)
 
     _event = Signal(object, object)  # (engine, event): from the reader thread to the GUI thread
@@ -430,6 +432,7 @@ class EngineController(QObject):
             self.replyFailed.emit(req_id, kind, message)
         elif req_id in self._counts:
             self._counts.discard(req_id)
+            self.countFailed.emit(req_id, message)
 
     def _on_crash(self, message: str) -> None:
         self.crashes += 1  # first: what the signals below report belongs to this crash

@@ -8,9 +8,10 @@ only the new text.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 
 from PySide6.QtCore import QSizeF, Qt, QUrl, Slot
-from PySide6.QtGui import QTextCursor, QTextOption
+from PySide6.QtGui import QDesktopServices, QTextCursor, QTextOption
 from PySide6.QtWidgets import QFrame, QSizePolicy, QTextBrowser, QWidget
 
 from parrotchat.gui.link_guard import ask_to_open
@@ -25,6 +26,7 @@ class FittedTextView(QTextBrowser):
         self.setReadOnly(True)
         # A click on a link asks first (link_guard); the view itself never navigates.
         self.setOpenLinks(False)
+        self._trusted: set[str] = set()
         self.anchorClicked.connect(self._link_clicked)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setHorizontalScrollBarPolicy(
@@ -49,8 +51,16 @@ class FittedTextView(QTextBrowser):
         cursor.insertText(text)
 
     @Slot(QUrl)
+    def trust_links(self, urls: Iterable[QUrl]) -> None:
+        """Links ParrotChat made itself (a document source) open without asking; any
+        other link in the same text, written by the model, still asks first."""
+        self._trusted = {url.toString() for url in urls}
+
     def _link_clicked(self, url: QUrl) -> None:
-        ask_to_open(url, self.window())
+        if url.toString() in self._trusted:
+            QDesktopServices.openUrl(url)
+        else:
+            ask_to_open(url, self.window())
 
     @Slot(QSizeF)
     def _fit(self, size: QSizeF) -> None:

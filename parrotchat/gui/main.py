@@ -27,6 +27,8 @@ from parrotchat.core.servers import ServerStore
 from parrotchat.core.settings import Settings, save_settings
 from parrotchat.gui.app_resources import app_icon
 from parrotchat.gui.chat.controller import ChatController
+from parrotchat.gui.docs.embedding import QueryEmbedder
+from parrotchat.gui.docs.library import DocumentLibrary
 from parrotchat.gui.engine_controller import EngineController
 from parrotchat.gui.i18n import install_translators, ui_locale
 from parrotchat.gui.main_window import MainWindow
@@ -85,6 +87,11 @@ class WindowSession:
             engine, settings, paths.models_dir, requested=model, servers=servers
         )
         chats = ChatController(store, engine, models, settings)
+        documents = DocumentLibrary(
+            paths.documents_db, settings=settings, models_dir=paths.models_dir
+        )
+        chats.documents = documents
+        chats.use_query_embedder(QueryEmbedder(settings, paths.models_dir, chats))
         templates = TemplateLibrary(paths.user_templates_dir)
         problems.extend(templates.problems)
         notes = list(problems)
@@ -95,7 +102,7 @@ class WindowSession:
                 ).replace("%1", str(recovered))
             )
         lang = ui_lang or ui_locale(settings.ui_language)
-        window = MainWindow(chats, models, engine, templates, settings, lang)
+        window = MainWindow(chats, models, engine, templates, settings, lang, documents)
         window.app_paths = paths
         session = cls(
             paths, settings, store, engine, models, chats, window, owns_engine, notes, problems

@@ -35,6 +35,9 @@ from parrotchat.gui.chat.controller import ChatController
 from parrotchat.gui.chat.controls_panel import ControlsPanel
 from parrotchat.gui.chat.template_editor import TemplateEditor
 from parrotchat.gui.chat.template_picker import TemplateBar, TemplateDialog, render
+from parrotchat.gui.docs.dialog import DocumentsDialog
+from parrotchat.gui.docs.library import DocumentLibrary
+from parrotchat.gui.docs.picker import DocumentsPicker
 from parrotchat.gui.engine_controller import EngineController
 from parrotchat.gui.error_banner import ErrorBanner
 from parrotchat.gui.models.controller import ModelController
@@ -51,6 +54,7 @@ from parrotchat.gui.window_actions import WindowActions
 
 if TYPE_CHECKING:
     from parrotchat.core.chats.records import Chat, ChatSummary
+    from parrotchat.core.chats.settings import ChatSettings
     from parrotchat.core.models.info import ModelInfo
     from parrotchat.core.paths import AppPaths
     from parrotchat.gui.models.remote_models import RemoteChoice
@@ -93,10 +97,13 @@ class MainWindow(QMainWindow):
         templates: TemplateLibrary,
         settings: Settings,
         ui_lang: str,
+        documents: DocumentLibrary | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.chats = chats
+        self.documents = documents
+        self.documents_dialog: DocumentsDialog | None = None
         self.models = models
         self.engine = engine
         self._error_after_crash = -1  # engine.crashes when the banner last showed an error
@@ -138,6 +145,9 @@ class MainWindow(QMainWindow):
         self.small_model_note = SmallModelNote()
         center_layout.addWidget(self.small_model_note)
         center_layout.addWidget(self.template_bar)
+        self.documents_picker = DocumentsPicker()
+        self.documents_picker.setVisible(documents is not None)
+        center_layout.addWidget(self.documents_picker)
         center_layout.addWidget(self.composer)
         self.controls = ControlsPanel()
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -178,6 +188,14 @@ class MainWindow(QMainWindow):
         a = self.actions_
         a.new_chat.triggered.connect(self.chats.new_chat)
         a.manage_models.triggered.connect(lambda: self.open_models())
+        a.documents.triggered.connect(self.open_documents)
+        a.documents.setEnabled(self.documents is not None)
+        self.documents_picker.manageRequested.connect(self.open_documents)
+        self.documents_picker.selectionChanged.connect(self.chats.set_documents)
+        # The index is opened when documents are first wanted, not at start.
+        self.documents_picker.menuOpening.connect(self._collections_changed)
+        if self.documents is not None:
+            self.documents.collectionsChanged.connect(self._collections_changed)
         a.export_markdown.triggered.connect(self._export_markdown)
         a.export_json.triggered.connect(self._export_json)
         a.quit.triggered.connect(self.close)
@@ -239,6 +257,7 @@ class MainWindow(QMainWindow):
         self.chats.errorOccurred.connect(self._show_error)
         self.chats.contextUsage.connect(self._show_context_usage)
         self.chats.settingsChanged.connect(self.controls.set_chat_settings)
+        self.chats.settingsChanged.connect(self._chat_documents)
         self.chats.noticePosted.connect(self.notify)
 
         self.models.modelsListed.connect(self._models_listed)
@@ -269,6 +288,8 @@ class MainWindow(QMainWindow):
     def detach(self) -> None:
         """Stop listening to the engine and the controllers (the window closes)."""
         self.server.stop()
+        if self.documents is not None:
+            self.documents.close()
         for signal, slot in self._engine_links():
             signal.disconnect(slot)
         if self.models_dialog is not None:
@@ -289,6 +310,36 @@ class MainWindow(QMainWindow):
         self.models_dialog.show()
         self.models_dialog.raise_()
         return self.models_dialog
+
+    # --- documents --------------------------------------------------------------------------
+
+    @Slot()
+    def open_documents(self) -> DocumentsDialog | None:
+        """Show the Documents window (made once; indexing goes on while it is closed)."""
+        if self.documents is None:
+            return None
+        if self.documents_dialog is None:
+            self.documents_dialog = DocumentsDialog(self.documents, self, self.models.models)
+            self.documents_dialog.settingsChanged.connect(self.settingsChanged)
+            self.models.modelsListed.connect(self.documents_dialog.set_models)
+        self.documents_dialog.show()
+        self.documents_dialog.raise_()
+        return self.documents_dialog
+
+    @Slot()
+    def _collections_changed(self) -> None:
+        if self.documents is None:
+            return
+        try:
+            names = self.documents.names()
+        except ParrotError as exc:
+            self.notify(str(exc))
+            return
+        self.documents_picker.set_collections(names)
+
+    @Slot(object)
+    def _chat_documents(self, chat_settings: ChatSettings) -> None:
+        self.documents_picker.set_chosen(chat_settings.documents)
 
     # --- first paint -------------------------------------------------------------------------
 

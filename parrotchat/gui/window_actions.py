@@ -21,6 +21,8 @@ class WindowActions(QObject):
         self.new_chat.setShortcut(QKeySequence("Ctrl+N"))
         self.manage_models = QAction(self.tr("Models…"), window)
         self.manage_models.setShortcut(QKeySequence("Ctrl+M"))
+        self.documents = QAction(self.tr("Documents…"), window)
+        self.documents.setShortcut(QKeySequence("Ctrl+Shift+D"))
         self.export_markdown = QAction(self.tr("Export as Markdown…"), window)
         self.export_markdown.setShortcut(QKeySequence("Ctrl+E"))
         self.export_json = QAction(self.tr("Export as JSON…"), window)
@@ -91,7 +93,7 @@ class WindowActions(QObject):
 
         bar = window.menuBar()
         file_menu = bar.addMenu(self.tr("&File"))
-        file_menu.addActions([self.new_chat, self.manage_models])
+        file_menu.addActions([self.new_chat, self.manage_models, self.documents])
         file_menu.addSeparator()
         file_menu.addActions([self.export_markdown, self.export_json])
         file_menu.addSeparator()
@@ -114,9 +116,10 @@ class WindowActions(QObject):
     def all_actions(self) -> list[QAction]:
         """The window's actions in menu order (File, Chat, View, Help)."""
         return [
-            self.new_chat, self.manage_models, self.export_markdown, self.export_json,
-            self.serve, self.quit, self.find, self.focus_composer, self.regenerate, self.stop,
-            self.show_chat_list, self.show_controls, self.shortcuts, self.about,
+            self.new_chat, self.manage_models, self.documents, self.export_markdown,
+            self.export_json, self.serve, self.quit, self.find, self.focus_composer,
+            self.regenerate, self.stop, self.show_chat_list, self.show_controls, self.shortcuts,
+            self.about,
         ]  # fmt: skip
 
     def show_shortcuts(self, window: QMainWindow) -> ShortcutsDialog:

@@ -14,9 +14,10 @@ from typing import Any
 
 from parrotchat.core.chats.settings import ChatSettings
 from parrotchat.core.errors import StorageError
-from parrotchat.engine.calls import EngineCancelled, EngineFailure, stream_chat
+from parrotchat.engine.calls import EngineCancelled, EngineFailure, count_tokens, stream_chat
 from parrotchat.engine.protocol import Done, Engine, PromptProgress, Token
 from parrotchat.service.chat_service import ChatService
+from parrotchat.service.doc_answers import DocumentQuery, fit_sources, search_sources
 from parrotchat.service.turn import Turn
 
 
@@ -39,6 +40,7 @@ def run_turn(
     ignore_eos: bool = False,
     on_text: Callable[[str], None] = lambda _t: None,
     on_progress: Callable[[PromptProgress], None] | None = None,
+    documents: DocumentQuery | None = None,
 ) -> TurnResult:
     """Generate and store the reply to the chat's last message under `chat_settings`.
 
@@ -46,13 +48,23 @@ def run_turn(
     more of the chat's newest messages are read than could fit in it. An engine
     failure is saved with the partial reply, then raised; Ctrl-C keeps the partial
     reply as a stopped one. `on_progress` hears how far the engine got reading the
-    prompt, before the first text.
+    prompt, before the first text. With `documents`, the reply is an answer from their
+    best passages (doc_answers.py), and its stats name the sources.
     """
     turn = service.begin_turn(chat_id, chat_settings, model_name)
     try:
-        request = turn.build_request(
-            n_ctx or service.defaults.context_length, chat_format=chat_format, ignore_eos=ignore_eos
-        )
+        n_ctx = n_ctx or service.defaults.context_length
+        request = turn.build_request(n_ctx, chat_format=chat_format, ignore_eos=ignore_eos)
+        if documents is not None:
+            question = request.messages[-1]["content"] if request.messages else ""
+            prompt = fit_sources(
+                request.messages,
+                search_sources(documents, question),
+                n_ctx,
+                chat_settings.sampling.max_tokens,
+                lambda messages: count_tokens(engine, messages, chat_format).tokens,
+            )
+            request = turn.use_sources(prompt)
         stats: dict[str, Any] = {}
         for event in stream_chat(engine, request, on_progress):
             match event:

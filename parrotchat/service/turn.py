@@ -15,12 +15,14 @@ tries again, so a front end can keep a reply while the disk refuses.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from parrotchat.core.chats.reply_recorder import ReplyRecorder
 from parrotchat.core.chats.settings import ChatSettings
 from parrotchat.core.chats.store import ChatStore
 from parrotchat.engine.protocol import ChatRequest
+from parrotchat.service.doc_answers import SourcedPrompt
 from parrotchat.service.prompt import engine_messages, prompt_chat
 
 
@@ -35,6 +37,7 @@ class Turn:
         self.recorder = ReplyRecorder(store, message_id)
         self.request: ChatRequest | None = None
         self.left_out = 0  # older messages not even sent: they could not have fitted
+        self.sources: SourcedPrompt | None = None  # an answer from documents (doc_answers.py)
 
     @property
     def text(self) -> str:
@@ -57,6 +60,15 @@ class Turn:
         )
         return self.request
 
+    def use_sources(self, prompt: SourcedPrompt) -> ChatRequest:
+        """Send these messages (the question with its sources) instead; the reply's stats
+        will name the sources. Call after build_request."""
+        if self.request is None:
+            raise RuntimeError("use_sources before build_request")
+        self.sources = prompt
+        self.request = replace(self.request, messages=prompt.messages)
+        return self.request
+
     def on_text(self, piece: str) -> bool:
         """Add a piece of the reply; True if this wrote the reply so far to the store."""
         return self.recorder.append(piece)
@@ -70,21 +82,27 @@ class Turn:
         return self.recorder.flush()
 
     def final_stats(self, stats: dict[str, Any]) -> dict[str, Any]:
-        """The engine's stats, with the messages never sent counted among those left out.
+        """The engine's stats, with the messages never sent counted among those left out,
+        and the sources the reply was written from.
 
         The engine only knows what it dropped from what it was sent; the user's "N
         oldest messages left out" is both.
         """
-        if not self.left_out:
-            return dict(stats)
-        dropped = int(stats.get("dropped_messages") or 0) + self.left_out
-        return {**stats, "dropped_messages": dropped}
+        final = dict(stats)
+        if self.sources is not None:
+            final.update(self.sources.stats())
+        if self.left_out:
+            final["dropped_messages"] = int(stats.get("dropped_messages") or 0) + self.left_out
+        return final
 
     def close(self, status: str, stats: dict[str, Any]) -> None:
-        """Save the whole reply with this status and these stats, as given.
+        """Save the whole reply with this status and these stats, as given (a stopped
+        reply keeps its sources).
 
         RuntimeError if it was closed already; StorageError leaves it open to retry.
         """
+        if self.sources is not None and "sources" not in stats:
+            stats = {**stats, **self.sources.stats()}
         self.recorder.finish(stats, status=status)
 
     def finish(self, stats: dict[str, Any]) -> dict[str, Any]:

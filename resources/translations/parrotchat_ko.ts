@@ -83,6 +83,18 @@
         <translation>답변을 저장할 수 없습니다</translation>
     </message>
     <message>
+        <source>Loading the embedding model…</source>
+        <translation>임베딩 모델 불러오는 중…</translation>
+    </message>
+    <message>
+        <source>The embedding model could not be loaded (%1): documents are searched by their words alone.</source>
+        <translation>임베딩 모델을 불러오지 못했습니다(%1). 문서는 단어로만 검색합니다.</translation>
+    </message>
+    <message>
+        <source>No document collection named %1: answering from the others.</source>
+        <translation>%1 문서 모음이 없습니다. 나머지 모음으로 답합니다.</translation>
+    </message>
+    <message>
         <source>The engine stopped while writing the reply</source>
         <translation>답변을 쓰는 중에 엔진이 멈췄습니다</translation>
     </message>
@@ -165,6 +177,25 @@ Translate and Summarize are one click away under the message box.</source>
     <message>
         <source>Scroll down for %1 newer messages</source>
         <translation>아래로 스크롤하면 최근 메시지 %1개를 볼 수 있습니다</translation>
+    </message>
+</context>
+<context>
+    <name>Citations</name>
+    <message>
+        <source>Sources</source>
+        <translation>출처</translation>
+    </message>
+    <message>
+        <source>No passage of the chosen documents matched the question.</source>
+        <translation>고른 문서에서 질문과 맞는 내용을 찾지 못했습니다.</translation>
+    </message>
+    <message>
+        <source>p. %1</source>
+        <translation>%1쪽</translation>
+    </message>
+    <message>
+        <source>%1 more matching passages were left out to fit the context.</source>
+        <translation>맞는 내용 %1개는 컨텍스트에 맞추느라 넣지 못했습니다.</translation>
     </message>
 </context>
 <context>
@@ -377,6 +408,202 @@ Translate and Summarize are one click away under the message box.</source>
     <message>
         <source>%1 tokens is outside what this model allows: %2 to %3 tokens. Reload now uses %4 tokens.</source>
         <translation>토큰 %1개는 이 모델이 허용하는 범위를 벗어납니다. 허용 범위: 토큰 %2~%3개. 지금 다시 불러오기를 누르면 토큰 %4개를 씁니다.</translation>
+    </message>
+</context>
+<context>
+    <name>DocumentsDialog</name>
+    <message>
+        <source>Documents</source>
+        <translation>문서</translation>
+    </message>
+    <message>
+        <source>New collection…</source>
+        <translation>새 모음…</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>삭제</translation>
+    </message>
+    <message>
+        <source>Collections</source>
+        <translation>문서 모음</translation>
+    </message>
+    <message>
+        <source>File</source>
+        <translation>파일</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>상태</translation>
+    </message>
+    <message>
+        <source>Passages</source>
+        <translation>구절</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>이유</translation>
+    </message>
+    <message>
+        <source>Add folder…</source>
+        <translation>폴더 추가…</translation>
+    </message>
+    <message>
+        <source>Add files…</source>
+        <translation>파일 추가…</translation>
+    </message>
+    <message>
+        <source>Re-scan</source>
+        <translation>다시 검색</translation>
+    </message>
+    <message>
+        <source>Drop files or folders here to add them.</source>
+        <translation>파일이나 폴더를 여기에 끌어다 놓으면 추가됩니다.</translation>
+    </message>
+    <message>
+        <source>An embedding model (bge-m3, multilingual-e5, nomic-embed-text…) lets search match meaning, not only words.</source>
+        <translation>임베딩 모델(bge-m3, multilingual-e5, nomic-embed-text…)이 있으면 단어뿐 아니라 의미로도 검색합니다.</translation>
+    </message>
+    <message>
+        <source>Search by meaning with:</source>
+        <translation>의미 검색에 쓸 모델:</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>취소</translation>
+    </message>
+    <message>
+        <source>None (search by words only)</source>
+        <translation>없음 (단어로만 검색)</translation>
+    </message>
+    <message>
+        <source>Passages will be embedded with %1; Re-scan embeds those already indexed.</source>
+        <translation>구절을 %1(으)로 임베딩합니다. 이미 색인된 구절은 ‘다시 검색’을 누르면 임베딩됩니다.</translation>
+    </message>
+    <message>
+        <source>Documents are searched by their words alone.</source>
+        <translation>문서는 단어로만 검색합니다.</translation>
+    </message>
+    <message>
+        <source>%1
+%2 files, %3 passages</source>
+        <translation>%1
+파일 %2개, 구절 %3개</translation>
+    </message>
+    <message>
+        <source>%1 failed</source>
+        <translation>%1개 실패</translation>
+    </message>
+    <message>
+        <source>Indexed</source>
+        <translation>색인됨</translation>
+    </message>
+    <message>
+        <source>Waiting</source>
+        <translation>대기 중</translation>
+    </message>
+    <message>
+        <source>Failed</source>
+        <translation>실패</translation>
+    </message>
+    <message>
+        <source>Wait for the indexing under way to finish, or cancel it.</source>
+        <translation>진행 중인 색인이 끝날 때까지 기다리거나 취소하세요.</translation>
+    </message>
+    <message>
+        <source>New collection</source>
+        <translation>새 모음</translation>
+    </message>
+    <message>
+        <source>Name of the collection:</source>
+        <translation>모음 이름:</translation>
+    </message>
+    <message>
+        <source>Choose a folder to add</source>
+        <translation>추가할 폴더 선택</translation>
+    </message>
+    <message>
+        <source>Choose files to add</source>
+        <translation>추가할 파일 선택</translation>
+    </message>
+    <message>
+        <source>Documents (*.txt *.md *.html *.htm *.pdf *.docx *.hwpx *.hwp)</source>
+        <translation>문서 (*.txt *.md *.html *.htm *.pdf *.docx *.hwpx *.hwp)</translation>
+    </message>
+    <message>
+        <source>Remove collection</source>
+        <translation>모음 삭제</translation>
+    </message>
+    <message>
+        <source>Remove “%1” from ParrotChat? The files themselves stay where they are.</source>
+        <translation>ParrotChat에서 “%1” 모음을 삭제할까요? 파일 자체는 그대로 남습니다.</translation>
+    </message>
+    <message>
+        <source>Indexing “%1”…</source>
+        <translation>“%1” 색인 중…</translation>
+    </message>
+    <message>
+        <source>Indexing: %1 of %2 files</source>
+        <translation>색인 중: 파일 %2개 중 %1개</translation>
+    </message>
+    <message>
+        <source>Loading the embedding model %1…</source>
+        <translation>임베딩 모델 %1 불러오는 중…</translation>
+    </message>
+    <message>
+        <source>Embedding passages with %1: %2 of %3</source>
+        <translation>%1(으)로 구절 임베딩 중: %3개 중 %2개</translation>
+    </message>
+    <message>
+        <source>Embedding cancelled; Re-scan goes on.</source>
+        <translation>임베딩을 취소했습니다. 다시 검색하면 이어서 합니다.</translation>
+    </message>
+    <message>
+        <source>%1 passages embedded.</source>
+        <translation>구절 %1개를 임베딩했습니다.</translation>
+    </message>
+    <message>
+        <source>Passages could not be embedded (%1); they are searched by their words.</source>
+        <translation>구절을 임베딩하지 못했습니다(%1). 단어로 검색합니다.</translation>
+    </message>
+    <message>
+        <source>Cancelled. What was indexed so far is kept; Re-scan goes on.</source>
+        <translation>취소했습니다. 지금까지 색인한 내용은 남고, 다시 검색하면 이어서 합니다.</translation>
+    </message>
+    <message>
+        <source>Done: %1 indexed, %2 unchanged, %3 removed.</source>
+        <translation>완료: %1개 색인, %2개 변경 없음, %3개 제거.</translation>
+    </message>
+    <message>
+        <source>%1 files could not be read (see Reason).</source>
+        <translation>파일 %1개를 읽지 못했습니다(이유 참고).</translation>
+    </message>
+    <message>
+        <source>Indexing stopped: %1</source>
+        <translation>색인이 멈췄습니다: %1</translation>
+    </message>
+</context>
+<context>
+    <name>DocumentsPicker</name>
+    <message>
+        <source>No collections yet</source>
+        <translation>아직 문서 모음이 없습니다</translation>
+    </message>
+    <message>
+        <source>Manage documents…</source>
+        <translation>문서 관리…</translation>
+    </message>
+    <message>
+        <source>Documents: %1</source>
+        <translation>문서: %1</translation>
+    </message>
+    <message>
+        <source>Documents: none</source>
+        <translation>문서: 없음</translation>
+    </message>
+    <message>
+        <source>Answer from these document collections, citing them as [1], [2]</source>
+        <translation>이 문서 모음을 근거로 [1], [2]처럼 출처를 밝혀 답합니다</translation>
     </message>
 </context>
 <context>
@@ -1563,6 +1790,13 @@ Chat with language models on your own computer.</source>
     </message>
 </context>
 <context>
+    <name>SourceFitting</name>
+    <message>
+        <source>The engine is not running</source>
+        <translation>엔진이 실행 중이 아닙니다</translation>
+    </message>
+</context>
+<context>
     <name>StatsLine</name>
     <message>
         <source>finished</source>
@@ -1611,6 +1845,14 @@ Chat with language models on your own computer.</source>
     <message>
         <source>first token %1 s</source>
         <translation>첫 토큰 %1초</translation>
+    </message>
+    <message>
+        <source>sources used: %1</source>
+        <translation>사용한 출처 %1개</translation>
+    </message>
+    <message>
+        <source>sources left out: %1</source>
+        <translation>빠진 출처 %1개</translation>
     </message>
     <message>
         <source>%1 oldest messages left out</source>
@@ -1731,6 +1973,10 @@ Chat with language models on your own computer.</source>
     <message>
         <source>Models…</source>
         <translation>모델…</translation>
+    </message>
+    <message>
+        <source>Documents…</source>
+        <translation>문서…</translation>
     </message>
     <message>
         <source>Export as Markdown…</source>

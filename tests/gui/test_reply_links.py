@@ -14,10 +14,12 @@ from pytestqt.qtbot import QtBot
 from screenshots import save_shot
 
 from parrotchat.core.chats.store import ChatStore
+from parrotchat.gui.docs.citations import link_citations, open_sources_outside, source_url
 from parrotchat.gui.fitted_text import FittedTextView
 from parrotchat.gui.i18n import install_translators
 from parrotchat.gui.link_guard import LinkDialog
 from parrotchat.gui.main import WindowSession
+from parrotchat.service.doc_answers import Source
 
 # The link's text says one place, its target is another: the dialog must show the target.
 TARGET = "http://update-server.example/download?file=parrot.exe&token=abc123"
@@ -122,3 +124,26 @@ def test_link_dialog_in_korean(
     finally:
         for translator in translators:
             QCoreApplication.removeTranslator(translator)
+
+
+def test_a_source_link_opens_at_once_but_a_model_link_beside_it_still_asks(
+    qtbot: QtBot, browser: _Opened
+) -> None:
+    files = _Opened()
+    QDesktopServices.setUrlHandler("file", files, "open")
+    try:
+        source = Source(number=1, file="/srv/docs/manual.pdf", page=2, section=None, text="x")
+        view = FittedTextView()
+        qtbot.addWidget(view)
+        view.setMarkdown(link_citations(f"See [1] and [the site]({TARGET}).", [source]))
+        open_sources_outside(view, [source])
+        view.anchorClicked.emit(source_url(source))
+        assert files.urls == [source_url(source).toString()]
+        assert not [w for w in QApplication.topLevelWidgets() if isinstance(w, LinkDialog)]
+        view.anchorClicked.emit(QUrl(TARGET))
+        dialogs = [w for w in QApplication.topLevelWidgets() if isinstance(w, LinkDialog)]
+        assert dialogs and browser.urls == []
+        for dialog in dialogs:
+            dialog.close()
+    finally:
+        QDesktopServices.unsetUrlHandler("file")

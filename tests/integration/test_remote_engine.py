@@ -11,7 +11,13 @@ import pytest
 from llama_cpp_server import TEST_API_KEY, LlamaCppServer
 
 from parrotchat.core.servers import ServerConfig
-from parrotchat.engine.calls import EngineFailure, count_tokens, load_model, stream_chat
+from parrotchat.engine.calls import (
+    EngineFailure,
+    count_tokens,
+    embed_texts,
+    load_model,
+    stream_chat,
+)
 from parrotchat.engine.local.client import EngineClient
 from parrotchat.engine.protocol import ChatRequest, Done, LoadRequest, Token
 from parrotchat.engine.remote import RemoteEngine
@@ -183,3 +189,11 @@ def test_an_unknown_model_names_the_ones_served(llama_cpp_server: LlamaCppServer
         engine.close()
     assert caught.value.kind == "load_failed"
     assert "no model 'qwen2.5-72b'" in str(caught.value) and "smollm2" in str(caught.value)
+
+
+def test_embeddings_are_refused_with_the_local_way_named(remote: RemoteEngine) -> None:
+    with pytest.raises(EngineFailure, match="docs embedder") as info:
+        embed_texts(remote, ["a passage"])
+    assert info.value.kind == "bad_request"
+    text, _ = run(remote, ChatRequest(messages=STORY, sampling={"max_tokens": 4}))
+    assert text  # the server still answers chats

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import psutil
 import pytest
+from doc_factory import make_docx, make_hwp, make_pdf
 from packaging_helpers import FrozenApp
 
 pytestmark = [pytest.mark.build, pytest.mark.timeout(2700)]
@@ -111,6 +112,42 @@ def test_self_test_with_model_argument(frozen_app: FrozenApp, tmp_path: Path) ->
     )
     assert report["ok"] is True
     assert report["model_path"] == str(model)
+
+
+def test_documents_of_every_binary_format_are_read_by_the_frozen_app(
+    frozen_app: FrozenApp, tmp_path: Path
+) -> None:
+    """PDFium, python-docx and olefile travel with the app: a PDF, a DOCX and an HWP are
+    indexed and found by the built executable, with no Python on the path."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    make_pdf(docs / "manual.pdf", ["Intro page", "The parrot sleeps in the kitchen."])
+    make_docx(docs / "memo.docx", ["Budget: the parrot eats sunflower seeds."])
+    make_hwp(docs / "notice.hwp", ["앵무새는 해바라기씨를 좋아합니다."])
+    data = ["--data-dir", str(tmp_path / "data")]
+    env = frozen_app.env(tmp_path / "home")
+    added = subprocess.run(
+        [str(frozen_app.exe), *data, "docs", "add", str(docs)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert added.returncode == 0, added.stdout + added.stderr
+    found = {}
+    for query in ("kitchen", "sunflower", "해바라기씨"):
+        done = subprocess.run(
+            [str(frozen_app.exe), *data, "docs", "search", query, "--json"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        )
+        found[query] = [Path(r["file"]).name for r in json.loads(done.stdout)["results"]]
+    assert found["kitchen"][:1] == ["manual.pdf"]
+    assert found["sunflower"][:1] == ["memo.docx"]
+    assert found["해바라기씨"][:1] == ["notice.hwp"]
 
 
 def test_engine_is_the_executable_itself(frozen_app: FrozenApp, tmp_path: Path) -> None:

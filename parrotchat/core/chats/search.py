@@ -19,14 +19,15 @@ from typing import Any
 
 from parrotchat.core.chats.records import SearchHit
 from parrotchat.core.chats.schema import FTS_PREFIX
+from parrotchat.core.fts_terms import MAX_SHORT_QUERY_TERMS, phrase, terms_starting
 
 # Characters of context either side of the first match in a snippet.
 SNIPPET_CONTEXT = 40
 
 # A short query is first looked for in this many of the newest messages (~2 ms).
 SCAN_FIRST = 5_000
-# A short query starting more trigrams than this is searched by reading messages.
-MAX_SHORT_QUERY_TERMS = 200
+# A short query starting more than MAX_SHORT_QUERY_TERMS trigrams is searched by
+# reading messages.
 
 _SPACES = str.maketrans({"\n": " ", "\r": " ", "\t": " ", "\v": " ", "\f": " "})
 
@@ -54,26 +55,20 @@ def search(conn: sqlite3.Connection, query: str, limit: int) -> list[SearchHit]:
     if not query or limit <= 0:
         return []
     if len(query) >= 3:
-        rows = _rows_matching(conn, _phrase(query), limit)
+        rows = _rows_matching(conn, phrase(query), limit)
     else:
         rows = _rows_scanned(conn, query, limit, newest=SCAN_FIRST)
         if len(rows) < limit:
-            terms = _terms_starting(conn, query)
+            terms = terms_starting(conn, "messages_fts_terms", query, MAX_SHORT_QUERY_TERMS)
             if terms is None:
                 rows = _rows_scanned(conn, query, limit)
             elif terms:
-                rows = _rows_matching(conn, " OR ".join(_phrase(t) for t in terms), limit)
+                rows = _rows_matching(conn, " OR ".join(phrase(t) for t in terms), limit)
     hits = []
     for mid, chat_id, title, role, created_at, content, shown in rows:
         snippet, marks = make_snippet(content, query)
         hits.append(SearchHit(chat_id, mid, title, role, created_at, snippet, marks, bool(shown)))
     return hits
-
-
-def _phrase(text: str) -> str:
-    """One quoted FTS5 phrase, quotes doubled: FTS5 syntax in the query (AND, *, ^,
-    column filters, quotes) is text to find."""
-    return '"' + text.replace('"', '""') + '"'
 
 
 def _rows_matching(conn: sqlite3.Connection, match: str, limit: int) -> list[Any]:
@@ -83,20 +78,6 @@ def _rows_matching(conn: sqlite3.Connection, match: str, limit: int) -> list[Any
         "WHERE messages_fts MATCH ? ORDER BY rowid DESC LIMIT ?) ORDER BY m.id DESC",
         (match, limit),
     ).fetchall()
-
-
-def _terms_starting(conn: sqlite3.Connection, query: str) -> list[str] | None:
-    """The index's trigrams that start with `query` (folded as the index folds case);
-    None when there are too many to search for."""
-    folded = query.lower()
-    terms = [
-        row[0]
-        for row in conn.execute(
-            "SELECT term FROM messages_fts_terms WHERE term >= ? AND term < ? LIMIT ?",
-            (folded, folded + "\U0010ffff", MAX_SHORT_QUERY_TERMS + 1),
-        )
-    ]
-    return None if len(terms) > MAX_SHORT_QUERY_TERMS else terms
 
 
 def _rows_scanned(

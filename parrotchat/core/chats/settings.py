@@ -1,4 +1,4 @@
-"""One chat's own settings: system prompt, sampling and overflow policy.
+"""One chat's own settings: system prompt, sampling, overflow policy, documents.
 
 A chat stores only what it was given (its `settings` JSON); anything missing comes
 from the user's defaults in Settings. The chat service sends it to the engine with
@@ -21,6 +21,9 @@ class ChatSettings:
     system_prompt: str
     sampling: SamplingParams
     overflow_policy: OverflowPolicy
+    # Document collections the chat answers from (doc_answers.py); a chat's own
+    # choice, never a default for new chats.
+    documents: tuple[str, ...] = ()
 
     @classmethod
     def defaults(cls, settings: Settings) -> ChatSettings:
@@ -41,6 +44,10 @@ class ChatSettings:
         for policy in OVERFLOW_POLICIES:
             if overflow == policy:
                 result = replace(result, overflow_policy=policy)
+        documents = data.get("documents")
+        if isinstance(documents, list):
+            names = tuple(d for d in documents if isinstance(d, str) and d)
+            result = replace(result, documents=names)
         return result
 
     def with_template(self, system: str, sampling: dict[str, Any]) -> ChatSettings:
@@ -53,11 +60,14 @@ class ChatSettings:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "system_prompt": self.system_prompt,
             "sampling": self.sampling.to_dict(),
             "overflow_policy": self.overflow_policy,
         }
+        if self.documents:  # chats without documents keep the settings they always had
+            data["documents"] = list(self.documents)
+        return data
 
     def apply_to_defaults(self, settings: Settings) -> None:
         settings.system_prompt = self.system_prompt

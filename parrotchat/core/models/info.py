@@ -76,6 +76,9 @@ class ModelInfo:
     chat_template: str | None
     chat_template_kind: str | None  # "chatml", "llama-3", ..., "custom"; None: no template
     source: ModelSource = "library"
+    # llama.cpp's pooling for embeddings (1 mean, 2 cls, 3 last, 4 rank); None where the
+    # file declares none, as chat models do.
+    pooling_type: int | None = None
     # What people see (display_name.py); `name` stays general.name, which settings and
     # `find` have always matched.
     clean_name: str = ""
@@ -247,6 +250,7 @@ def _model_info(
         size_bytes=sum(h.size for h in headers),
         chat_template=template,
         chat_template_kind=chat_template_kind(template),
+        pooling_type=_int(meta, f"{arch}.pooling_type"),
         clean_name=display_name(
             split_name["stem"] if split_name else path.stem,
             _text(path, meta, "general.basename"),

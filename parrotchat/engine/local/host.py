@@ -35,6 +35,8 @@ from parrotchat.engine.protocol import (
     Counted,
     CountRequest,
     Done,
+    Embedded,
+    EmbedRequest,
     ErrorKind,
     Event,
     Failed,
@@ -156,6 +158,9 @@ class EngineHost:
                 self._complete(req_id, command)
             case CountRequest(messages=messages, chat_format=chat_format):
                 self.send(Counted(req_id, self.runtime.count(messages, chat_format)))
+            case EmbedRequest(texts=texts):
+                vectors, tokens, truncated = self.runtime.embed(texts)
+                self.send(Embedded(req_id, vectors, tokens, truncated))
             case StatusRequest():
                 self.send(Status(req_id, **_memory_status()))
             case UnloadRequest():
@@ -175,7 +180,7 @@ class EngineHost:
         # imports this module too (for the process target) and must start fast.
         from parrotchat.core.models.info import validate_model_file
 
-        validate_model_file(request.path)
+        model = validate_model_file(request.path)
         info = self.runtime.load(
             path=request.path,
             n_ctx=request.n_ctx,
@@ -184,6 +189,8 @@ class EngineHost:
             batch=request.batch,
             chat_format=request.chat_format,
             progress=progress,
+            embedding=request.embedding,
+            pooling=model.pooling_type,
         )
         self.send(Loaded(req_id, info.to_dict()))
 

@@ -9,7 +9,9 @@ few lower-level calls on purpose, each for a reason the facade cannot serve:
   processing can be aborted mid-batch (llama.cpp's abort callback), and text is
   produced O(1) per token (the facade's streaming path re-detokenizes the reply);
 - per-sequence state save/restore, so a saved chat costs only its KV cells (the
-  facade's save_state also copies a n_batch x n_vocab logits array).
+  facade's save_state also copies a n_batch x n_vocab logits array);
+- an embedding loop of our own (the facade's `embed` cuts long texts silently,
+  cannot be cancelled and normalizes in Python one float at a time).
 
 These touch llama-cpp-python internals (`_ctx`, `_model`, `_init_sampler`); the
 version range in pyproject.toml is pinned to the releases this was tested with.
@@ -31,6 +33,7 @@ from typing import Any
 import llama_cpp
 import llama_cpp._internals as llama_internals
 import llama_cpp.llama_chat_format as chat_format_module
+import numpy as np
 
 from parrotchat.core.chats.context_budget import fit_messages
 from parrotchat.core.errors import ContextFullError, EngineError, NoChatTemplateError
@@ -65,6 +68,29 @@ PromptProgressFn = Callable[[int, int, int], None]
 PENALTY_LAST_N = 64
 
 _NO_ABORT = llama_cpp.ggml_abort_callback()  # a NULL function pointer: no callback
+
+POOLING_NAMES = {
+    llama_cpp.LLAMA_POOLING_TYPE_NONE: "none",
+    llama_cpp.LLAMA_POOLING_TYPE_MEAN: "mean",
+    llama_cpp.LLAMA_POOLING_TYPE_CLS: "cls",
+    llama_cpp.LLAMA_POOLING_TYPE_LAST: "last",
+    llama_cpp.LLAMA_POOLING_TYPE_RANK: "rank",
+}
+
+
+def embedding_pooling(declared: int | None, name: str) -> int:
+    """The pooling to load an embedding model with: the one its file declares, else the
+    mean over its tokens (a chat model used as a stand-in declares none, and llama.cpp
+    would then give one vector per token instead of one per text)."""
+    if declared == llama_cpp.LLAMA_POOLING_TYPE_RANK:
+        raise EngineError(f"Model {name} is a reranker, not an embedding model")
+    if declared in (
+        llama_cpp.LLAMA_POOLING_TYPE_MEAN,
+        llama_cpp.LLAMA_POOLING_TYPE_CLS,
+        llama_cpp.LLAMA_POOLING_TYPE_LAST,
+    ):
+        return declared
+    return int(llama_cpp.LLAMA_POOLING_TYPE_MEAN)
 
 
 class Cancelled(Exception):
@@ -166,6 +192,9 @@ class LoadedInfo:
     backend: str
     description: str
     fallback: str | None = None  # why a GPU load ran on the CPU instead
+    embedding: bool = False  # loaded for EmbedRequest only
+    n_embd: int = 0
+    pooling: str | None = None  # embedding: "mean", "cls", "last"
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -184,6 +213,7 @@ class LlamaRuntime:
         self._eog: list[int] | None = None
         self._piece_buf = ctypes.create_string_buffer(256)
         self._abort_cb = llama_cpp.ggml_abort_callback(lambda _data: self.cancel.is_set())
+        self._embed_batch = 0  # tokens packed into one llama_decode call when embedding
 
     # --- loading ---
 
@@ -196,7 +226,11 @@ class LlamaRuntime:
         batch: int,
         chat_format: str | None,
         progress: Callable[[float], None],
+        embedding: bool = False,
+        pooling: int | None = None,
     ) -> LoadedInfo:
+        """Load for chat, or with `embedding` for EmbedRequest only. `pooling` is what
+        the file declares (ModelInfo.pooling_type); see `embedding_pooling`."""
         self.unload()
         if not os.path.isfile(path):
             raise EngineError(f"Model file {path}: not found")
@@ -206,6 +240,12 @@ class LlamaRuntime:
             )
         threads = threads or _default_threads()
         started = time.perf_counter()
+        name = os.path.basename(path)
+        # An embedding context reads each text whole in one micro-batch (encoder
+        # models cannot split a sequence), so its batch is the context; `batch` then
+        # bounds how many tokens of several texts are packed into one call.
+        pooling_type = embedding_pooling(pooling, name) if embedding else None
+        n_batch = n_ctx if embedding else batch
 
         def on_progress(value: float) -> bool:
             progress(value)
@@ -219,13 +259,19 @@ class LlamaRuntime:
                     llm = llama_cpp.Llama(
                         model_path=path,
                         n_ctx=n_ctx,
-                        n_batch=batch,
-                        n_ubatch=batch,
+                        n_batch=n_batch,
+                        n_ubatch=n_batch,
                         n_threads=threads,
                         n_threads_batch=threads,
                         n_gpu_layers=gpu_layers,
                         chat_format="chatml",  # never used: it only stops the "llama-2" guess
                         verbose=False,
+                        embedding=embedding,
+                        pooling_type=(
+                            llama_cpp.LLAMA_POOLING_TYPE_UNSPECIFIED
+                            if pooling_type is None
+                            else pooling_type
+                        ),
                     )
                 break
             except Exception as exc:  # llama-cpp-python raises ValueError/RuntimeError alike
@@ -238,13 +284,12 @@ class LlamaRuntime:
                     fallback = f"The GPU could not be used ({reason}); running on the CPU"
                     gpu_layers = 0
                     continue
-                raise EngineError(
-                    f"Model {os.path.basename(path)} could not be loaded: {reason}"
-                ) from exc
+                raise EngineError(f"Model {name} could not be loaded: {reason}") from exc
         self.llm = llm
         self._eog = None
+        self._embed_batch = max(1, min(batch, n_batch))
         self._vocab = llama_cpp.llama_model_get_vocab(llm.model)
-        template = llm.metadata.get("tokenizer.chat_template") or None
+        template = None if embedding else llm.metadata.get("tokenizer.chat_template") or None
         if template is not None:
             eos, bos = llm.token_eos(), llm.token_bos()
             # One that does not compile still loads: render() says why, at chat time.
@@ -266,6 +311,9 @@ class LlamaRuntime:
             backend=backend_info()["backend"] if gpu_layers != 0 else "CPU",
             description=llm._model.desc(),
             fallback=fallback,
+            embedding=embedding,
+            n_embd=llm.n_embd(),
+            pooling=POOLING_NAMES.get(int(llm.pooling_type())) if embedding else None,
         )
         return self.info
 
@@ -284,8 +332,17 @@ class LlamaRuntime:
             raise EngineError("No model is loaded")
         return self.llm
 
-    def render(self, messages: Sequence[dict[str, str]], chat_format: str | None) -> list[int]:
+    def _require_chat(self) -> llama_cpp.Llama:
         llm = self._require()
+        if self.info is not None and self.info.embedding:
+            raise EngineError(
+                f"Model {os.path.basename(self.info.path)} is loaded for embeddings: "
+                "it cannot write replies or count a chat (load it for chat in another engine)"
+            )
+        return llm
+
+    def render(self, messages: Sequence[dict[str, str]], chat_format: str | None) -> list[int]:
+        llm = self._require_chat()
         name = chat_format or (self.info.chat_format if self.info else None)
         if name is not None:
             result = NAMED_FORMATS[name](messages=list(messages))
@@ -316,7 +373,7 @@ class LlamaRuntime:
         ignore_eos: bool = False,
         progress: PromptProgressFn | None = None,
     ) -> ReplyStats:
-        llm = self._require()
+        llm = self._require_chat()
         started = time.perf_counter()
         n_ctx = llm.n_ctx()
         rendered: dict[int, list[int]] = {}
@@ -345,7 +402,7 @@ class LlamaRuntime:
     ) -> ReplyStats:
         """Continue a raw prompt (no chat template), as llama-cpp-python's create_completion
         tokenizes it: BOS first, special tokens parsed."""
-        llm = self._require()
+        llm = self._require_chat()
         started = time.perf_counter()
         n_ctx = llm.n_ctx()
         if prompt:
@@ -527,6 +584,74 @@ class LlamaRuntime:
         finally:
             llama_cpp.llama_set_abort_callback(llm.ctx, _NO_ABORT, None)
         return True
+
+    # --- embeddings ---
+
+    def embed(self, texts: Sequence[str]) -> tuple[list[list[float]], int, int]:
+        """Unit vectors for `texts`, the tokens read and how many texts were cut.
+
+        Texts are packed, whole, into llama_decode calls of up to the load's `batch`
+        tokens (one sequence each, as the facade's `embed` does); a text longer than
+        the context is cut to it and counted.
+        """
+        llm = self._require()
+        if self.info is None or not self.info.embedding:
+            name = os.path.basename(llm.model_path)
+            raise EngineError(
+                f"Model {name} is loaded for chat: embeddings need a model loaded for "
+                "embedding, in an engine of its own"
+            )
+        n_ctx, n_embd = llm.n_ctx(), llm.n_embd()
+        n_seq_max = max(1, int(llm.context_params.n_seq_max))
+        sequences: list[list[int]] = []
+        truncated = 0
+        for text in texts:
+            # An empty text has no tokens where the model adds no BOS: a space stands in.
+            tokens = llm.tokenize(text.encode("utf-8"), add_bos=True) or llm.tokenize(b" ")
+            if len(tokens) > n_ctx:
+                tokens = tokens[:n_ctx]
+                truncated += 1
+            sequences.append(tokens)
+        out = np.zeros((len(sequences), n_embd), dtype=np.float32)
+        ctx, batch, budget = llm._ctx, llm._batch, self._embed_batch
+        self.cancel.clear()
+        llama_cpp.llama_set_abort_callback(llm.ctx, self._abort_cb, None)
+        try:
+            start = 0
+            while start < len(sequences):
+                if self.cancel.is_set():
+                    raise Cancelled("embedding was cancelled")
+                batch.reset()  # type: ignore[no-untyped-call]
+                stop, used = start, 0
+                while (
+                    stop < len(sequences)
+                    and stop - start < n_seq_max
+                    and (stop == start or used + len(sequences[stop]) <= budget)
+                ):
+                    batch.add_sequence(sequences[stop], stop - start, True)
+                    used += len(sequences[stop])
+                    stop += 1
+                ctx.kv_cache_clear()  # type: ignore[no-untyped-call]
+                try:
+                    ctx.decode(batch)
+                except RuntimeError as exc:
+                    if self.cancel.is_set():
+                        raise Cancelled("embedding was cancelled") from exc
+                    raise EngineError(f"llama.cpp could not embed the texts ({exc})") from exc
+                for seq in range(stop - start):
+                    ptr = llama_cpp.llama_get_embeddings_seq(llm.ctx, seq)
+                    if not ptr:
+                        raise EngineError("llama.cpp returned no embedding (pooling is off)")
+                    out[start + seq] = np.ctypeslib.as_array(ptr, shape=(n_embd,))
+                start = stop
+        finally:
+            llama_cpp.llama_set_abort_callback(llm.ctx, _NO_ABORT, None)
+            batch.reset()  # type: ignore[no-untyped-call]
+            ctx.kv_cache_clear()  # type: ignore[no-untyped-call]
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        out /= np.where(norms > 0, norms, 1.0)
+        vectors: list[list[float]] = out.tolist()
+        return vectors, sum(len(t) for t in sequences), truncated
 
     # --- chat switching ---
 

@@ -30,6 +30,7 @@ from parrotchat.engine.protocol import (
     CountRequest,
     Crashed,
     Done,
+    EmbedRequest,
     Event,
     Failed,
     Loaded,
@@ -272,6 +273,12 @@ class RemoteEngine:
                 self.target = None
                 self._counter = None
                 return Unloaded(req_id)
+            case EmbedRequest():
+                raise RemoteError(
+                    f"{self.server.label}: embeddings from a remote server are not "
+                    "supported; choose a local embedding model (parrotchat docs embedder)",
+                    "bad_request",
+                )
             case CompleteRequest():
                 # Raw-prompt continuation is for `parrotchat serve` over the local engine;
                 # a server's own /v1/completions is there for clients that need it.

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import contextlib
 import time
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
@@ -26,11 +26,18 @@ from parrotchat.core.chats.settings import ChatSettings
 from parrotchat.core.chats.store import ChatStore
 from parrotchat.core.errors import EngineError, ParrotError, StorageError
 from parrotchat.core.settings import Settings
+from parrotchat.engine.protocol import ChatRequest
 from parrotchat.gui.chat.reply_saver import ReplySaver
+from parrotchat.gui.docs.source_fitting import SourceFitting
 from parrotchat.gui.engine_controller import EngineController
 from parrotchat.gui.models.controller import ModelController
 from parrotchat.service.chat_service import ChatService
+from parrotchat.service.doc_answers import DocumentQuery, SourcedPrompt, SourceFit, search_sources
 from parrotchat.service.turn import Turn
+
+if TYPE_CHECKING:
+    from parrotchat.gui.docs.embedding import QueryEmbedder
+    from parrotchat.gui.docs.library import DocumentLibrary
 
 OPEN_MESSAGES = 100  # a chat opens with its newest messages; the view reads older ones
 BIG_MESSAGE = 256 * 1024  # characters: a message this long is handed on over a few turns
@@ -125,6 +132,11 @@ class ChatController(QObject):
         self._waiting: _Reply | None = None  # reply waiting for the model to load
         self._retry: str | None = None  # "reply" or "load"
         self._count_id: int | None = None
+        self.documents: DocumentLibrary | None = None  # set by the composition root
+        self._fitting: tuple[_Reply, SourceFitting] | None = None  # sources being fitted
+        self.query_embedder: QueryEmbedder | None = None  # see use_query_embedder
+        # (request id, reply, its request) while the question's vector is computed
+        self._embedding: tuple[int, _Reply, ChatRequest] | None = None
         # The streaming reply's version among its siblings (0-based index, count).
         self.reply_branch: tuple[int, int] = (0, 1)
         self._flush_timer = QTimer(self)
@@ -152,6 +164,13 @@ class ChatController(QObject):
         self.saver.failed.connect(self._save_failed)
         self.saver.recovered.connect(self._save_recovered)
 
+    def use_query_embedder(self, embedder: QueryEmbedder) -> None:
+        """Search documents by meaning too, with the vectors this gives (the composition
+        root sets it; it lives, and its engine with it, until detach)."""
+        self.query_embedder = embedder
+        embedder.vectorReady.connect(self._query_embedded)
+        embedder.unavailable.connect(self._embedder_unavailable)
+
     def detach(self) -> None:
         """Stop listening to the engine (the window closes; the engine may live on).
 
@@ -161,6 +180,8 @@ class ChatController(QObject):
         self._flush_timer.stop()
         for signal, slot in self._engine_links():
             signal.disconnect(slot)
+        if self.query_embedder is not None:
+            self.query_embedder.close()
         self.saver.stop()
         open_replies = list(self._replies.values())
         if self._current is not None and self._current not in open_replies:
@@ -298,6 +319,15 @@ class ChatController(QObject):
         self.chatsChanged.emit()
 
     def update_chat_settings(self, chat_settings: ChatSettings) -> None:
+        # The controls panel does not know the chat's documents: set_documents does.
+        chat_settings = replace(chat_settings, documents=self.chat_settings.documents)
+        self._save_chat_settings(chat_settings)
+
+    def set_documents(self, names: list[str]) -> None:
+        """The collections the open chat answers from (none: an ordinary chat)."""
+        self._save_chat_settings(replace(self.chat_settings, documents=tuple(names)))
+
+    def _save_chat_settings(self, chat_settings: ChatSettings) -> None:
         self.chat_settings = chat_settings
         if self.chat_id is not None:
             try:
@@ -456,11 +486,127 @@ class ChatController(QObject):
                 chat_format=self.models.chat_format,
                 ignore_eos=self.ignore_eos,
             )
+            if reply.turn.chat_settings.documents and self.documents is not None:
+                self._fit_sources(reply, request)
+                return
             reply.req_id = self.engine.chat(request)
         except (StorageError, EngineError) as exc:
             self._fail_current(reply, str(exc))
             return
         self._replies[reply.req_id] = reply
+
+    # --- answers from documents -------------------------------------------------------------
+
+    def _fit_sources(self, reply: _Reply, request: ChatRequest) -> None:
+        """Embed the question when the collections have vectors (on the embedder's
+        thread), then search and fit the sources."""
+        assert self.documents is not None
+        embedder = self.query_embedder
+        try:
+            known = set(self.documents.names())
+            asked = any(n in known for n in reply.turn.chat_settings.documents)
+            if asked and embedder is not None and embedder.wanted(self.documents.index):
+                if not embedder.loaded:
+                    self.noticePosted.emit(self.tr("Loading the embedding model…"))
+                self._embedding = (embedder.request(self._question(request)), reply, request)
+                return
+        except ParrotError as exc:
+            self._fail_current(reply, str(exc))
+            return
+        self._search_and_fit(reply, request, None, None)
+
+    @staticmethod
+    def _question(request: ChatRequest) -> str:
+        return request.messages[-1]["content"] if request.messages else ""
+
+    @Slot(int, object)
+    def _query_embedded(self, req_id: int, answer: tuple[list[float] | None, str | None]) -> None:
+        if self._embedding is None or self._embedding[0] != req_id:
+            return  # an older question's, answered late
+        _, reply, request = self._embedding
+        self._embedding = None
+        if reply is not self._current or reply.req_id is not None or reply.stopped:
+            return  # stopped, or another chat opened, meanwhile
+        self._search_and_fit(reply, request, *answer)
+
+    @Slot(str)
+    def _embedder_unavailable(self, reason: str) -> None:
+        self.noticePosted.emit(
+            self.tr(
+                "The embedding model could not be loaded (%1): documents are searched "
+                "by their words alone."
+            ).replace("%1", reason)
+        )
+
+    def _search_and_fit(
+        self,
+        reply: _Reply,
+        request: ChatRequest,
+        vector: list[float] | None,
+        embedder: str | None,
+    ) -> None:
+        """Search the chat's collections (by meaning too, given the question's vector),
+        then fit the best passages with the engine's counts (SourceFitting); the reply
+        goes out when they are settled."""
+        assert self.documents is not None
+        wanted = reply.turn.chat_settings.documents
+        try:
+            known = set(self.documents.names())
+            names = [n for n in wanted if n in known]
+            query = DocumentQuery(
+                self.documents.index, names, query_vector=vector, embedder=embedder
+            )
+            hits = search_sources(query, self._question(request)) if names else []
+            fit = SourceFit(
+                request.messages,
+                hits,
+                self._n_ctx() or self.settings.context_length,
+                reply.turn.chat_settings.sampling.max_tokens,
+            )
+        except ParrotError as exc:
+            self._fail_current(reply, str(exc))
+            return
+        missing = [n for n in wanted if n not in known]
+        if missing:
+            self.noticePosted.emit(
+                self.tr("No document collection named %1: answering from the others.").replace(
+                    "%1", ", ".join(missing)
+                )
+            )
+        fitting = SourceFitting(self.engine, self.models.chat_format, fit, self)
+        self._fitting = (reply, fitting)
+        fitting.finished.connect(self._sources_fitted)
+        fitting.failed.connect(self._sources_failed)
+        fitting.start()
+
+    def _take_fitting(self) -> _Reply | None:
+        """The reply whose sources were being fitted, if it still waits for them."""
+        fitting, self._fitting = self._fitting, None
+        if fitting is None:
+            return None
+        fitting[1].deleteLater()
+        reply = fitting[0]
+        return (
+            reply if reply is self._current and reply.req_id is None and not reply.stopped else None
+        )
+
+    @Slot(object)
+    def _sources_fitted(self, prompt: SourcedPrompt) -> None:
+        reply = self._take_fitting()
+        if reply is None:
+            return  # stopped, or another chat opened, meanwhile
+        try:
+            reply.req_id = self.engine.chat(reply.turn.use_sources(prompt))
+        except EngineError as exc:
+            self._fail_current(reply, str(exc))
+            return
+        self._replies[reply.req_id] = reply
+
+    @Slot(str)
+    def _sources_failed(self, message: str) -> None:
+        reply = self._take_fitting()
+        if reply is not None:
+            self._fail_current(reply, message)
 
     # --- engine events -----------------------------------------------------------------------
 

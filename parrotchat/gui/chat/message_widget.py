@@ -30,8 +30,10 @@ from parrotchat.gui.chat.code_block import CodeBlock
 from parrotchat.gui.chat.markdown_blocks import FOLD_CHARS, PAGE_BLOCKS, page_end, split_page
 from parrotchat.gui.chat.stats_line import format_stats
 from parrotchat.gui.chat.stream_blocks import CloseCode, Code, OpenCode, Prose, Step, StreamSplitter
+from parrotchat.gui.docs.citations import link_citations, open_sources_outside, sources_markdown
 from parrotchat.gui.elided import ElidedLabel
 from parrotchat.gui.fitted_text import FittedTextView
+from parrotchat.service.doc_answers import Source, sources_of
 
 SHOW_ALL_CHUNK = 32 * 1024  # characters of plain text added per event-loop turn (~15 ms)
 FLASH_MS = 1800  # how long a message found by search stays outlined
@@ -86,6 +88,9 @@ class MessageWidget(QFrame):
         self._fold: FoldBar | None = None  # made for long messages only
         self._rest_view: FittedTextView | None = None  # "Show all": the rest, plain
         self._flash_timer: QTimer | None = None  # made when a search outlines this message
+        # An answer from documents: its sources, their [n] links and the list under it.
+        self._sources: list[Source] = sources_of(message.stats)
+        self.sources_view: FittedTextView | None = None
         self.setObjectName("userMessage" if message.role == "user" else "assistantMessage")
 
         # A long model name is cut with "…" (whole in the tooltip): the buttons beside
@@ -224,6 +229,10 @@ class MessageWidget(QFrame):
         for block in page.blocks:
             if block.kind == "code":
                 self.body.addWidget(CodeBlock(block.text, block.language))
+            elif self._sources:
+                view = prose_view(link_citations(block.text, self._sources))
+                open_sources_outside(view, self._sources)
+                self.body.addWidget(view)
             else:
                 self.body.addWidget(prose_view(block.text))
         self._open_fence = page.open_fence
@@ -372,6 +381,7 @@ class MessageWidget(QFrame):
     def finish(self, status: str, stats: dict[str, Any]) -> None:
         """The stream ended: render the Markdown once and show the stats."""
         self.status = status
+        self._sources = sources_of(stats)
         if self._splitter is not None:
             self._show_steps(self._splitter.flush())
             self._splitter = None
@@ -389,6 +399,17 @@ class MessageWidget(QFrame):
         line = format_stats(stats, status) if self.role == "assistant" else ""
         self.stats_label.setText(line)
         self.stats_label.setVisible(bool(line))
+        if self.role == "assistant" and stats and "sources_used" in stats:
+            self._show_sources(int(stats.get("sources_left_out") or 0))
+
+    def _show_sources(self, left_out: int) -> None:
+        """The list of sources under an answer from documents, each a link to its file."""
+        if self.sources_view is None:
+            self.sources_view = FittedTextView(wrap=True)
+            self.sources_view.setObjectName("sourcesList")
+            self._layout.insertWidget(self._layout.indexOf(self.stats_label), self.sources_view)
+        open_sources_outside(self.sources_view, self._sources)
+        self.sources_view.setMarkdown(sources_markdown(self._sources, left_out))
 
     def set_last_reply(self, last: bool, busy: bool) -> None:
         self.regenerate_button.setVisible(last and self.role == "assistant")

@@ -57,6 +57,18 @@ def format_stats(stats: dict[str, Any] | None, status: str) -> str:
     reason = stats.get("stop_reason")
     if isinstance(reason, str) and status not in ("error", "interrupted"):
         parts.append(stop_reason_text(reason))
+    used = stats.get("sources_used")
+    if isinstance(used, int) and "sources" in stats:
+        parts.append(
+            QCoreApplication.translate("StatsLine", "sources used: %1").replace("%1", str(used))
+        )
+        left_out = stats.get("sources_left_out")
+        if isinstance(left_out, int) and left_out > 0:
+            parts.append(
+                QCoreApplication.translate("StatsLine", "sources left out: %1").replace(
+                    "%1", str(left_out)
+                )
+            )
     dropped = stats.get("dropped_messages")
     if isinstance(dropped, int) and dropped > 0:
         parts.append(

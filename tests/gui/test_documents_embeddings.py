@@ -6,6 +6,7 @@ model (a 135M chat model, mean-pooled), loaded in an engine process of its own."
 from __future__ import annotations
 
 import json
+import multiprocessing
 import sqlite3
 from pathlib import Path
 
@@ -84,6 +85,10 @@ def test_the_dialog_embeds_every_passage_with_the_model_chosen_in_it(
     assert not shown
 
 
+def engine_processes() -> int:
+    return sum(1 for p in multiprocessing.active_children() if p.name == "parrotchat-engine")
+
+
 def test_a_chat_question_finds_its_source_by_meaning(
     make_window: WindowFactory, qtbot: QtBot, tmp_path: Path, starter_model: Path
 ) -> None:
@@ -104,6 +109,7 @@ def test_a_chat_question_finds_its_source_by_meaning(
     action.trigger()
     notices: list[str] = []
     session.chats.noticePosted.connect(notices.append)
+    chat_engines = engine_processes()
     session.chats.send(BY_MEANING)
     qtbot.waitUntil(lambda: not session.chats.busy, timeout=300_000)
     saved = session.store.get_chat(session.chats.chat_id or 0)
@@ -121,6 +127,11 @@ def test_a_chat_question_finds_its_source_by_meaning(
     sources = sources_of(saved.messages[-1].stats or {})
     assert sources and sources[0].name == "budget.md", sources
     assert notices == ["Loading the embedding model…"]
+
+    # Closing the window stops the embedding engine: no process is left behind.
+    assert engine_processes() == chat_engines + 1
+    session.close()
+    assert engine_processes() == chat_engines
 
 
 def test_an_embedding_model_that_cannot_load_is_said_once_and_words_still_answer(

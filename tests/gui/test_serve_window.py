@@ -38,7 +38,7 @@ def test_api_and_window_chat_share_one_engine(make_window: WindowFactory, qtbot:
     server.port = 0  # any free port: the default may be taken on a shared machine
     server.api_key = KEY
     processes = _engine_processes()
-    assert processes == 1
+    assert processes == 1, [(p.name, p.pid) for p in multiprocessing.active_children()]
 
     window.actions_.serve.setChecked(True)
     assert server.serving and server.address is not None

@@ -130,5 +130,7 @@ class QueryEmbedder(QObject):
     def close(self) -> None:
         """Stop the embedding engine (the window closes); questions waiting are dropped."""
         self._closed = True
-        self._pool.submit(self._drop)
+        # Not submitted to the pool: shutdown(cancel_futures=True) would cancel a _drop
+        # the worker had not picked up yet, and the engine process would outlive us.
         self._pool.shutdown(wait=True, cancel_futures=True)
+        self._drop()

@@ -215,3 +215,20 @@ def test_any_json_object_gives_valid_settings(data: dict[str, Any]) -> None:
     settings.sampling.validate()
     again, warnings = settings_from_dict(settings.to_dict())
     assert (again, warnings) == (settings, [])
+
+
+def test_draft_ahead_is_on_by_default_kept_when_off_and_reset_when_not_a_bool(
+    tmp_path: Path,
+) -> None:
+    assert SamplingParams().draft_ahead is True
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({"schema_version": 1, "sampling": {"draft_ahead": False}}))
+    loaded, warnings = load_settings(path)
+    assert loaded.sampling.draft_ahead is False and not warnings
+    path.write_text(json.dumps({"schema_version": 1, "sampling": {"draft_ahead": "yes"}}))
+    loaded, warnings = load_settings(path)
+    assert loaded.sampling.draft_ahead is True
+    assert any("sampling.draft_ahead" in w for w in warnings)
+    path.write_text(json.dumps({"schema_version": 1, "sampling": {"temperature": True}}))
+    loaded, warnings = load_settings(path)
+    assert loaded.sampling.temperature == SamplingParams().temperature and warnings

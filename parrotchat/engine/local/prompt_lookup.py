@@ -28,7 +28,9 @@ MAX_ORDER = 3  # the longest n-gram matched
 # Per-token acceptance (a running average) each draft length needs to pay for itself,
 # from the batch costs above.
 _LENGTH_FOR_RATE = ((0.88, 5), (0.8, 4), (0.7, 3), (0.6, 2), (0.52, 1))
-_START_RATE = 0.8  # optimistic: the first drafts decide quickly whether copying pays
+# Short drafts first: measured on free chat, starting at 4-token drafts cost 4-18 % of
+# the decode speed before the pause set in; full acceptance lengthens them within 3 drafts.
+_START_RATE = 0.62
 _RATE_KEEP = 0.7  # weight of the running average's history per draft
 _PAUSE_MIN = 16  # tokens decoded without drafts after the rate fell too low
 _PAUSE_MAX = 256
@@ -89,7 +91,8 @@ class PromptLookup:
                 continue
             start = self._next.get(tuple(seq[end - n : end]))
             if start is not None:
-                return seq[start : start + length]
+                # One matching token says little about what follows it.
+                return seq[start : start + (length if n > 1 else min(length, 2))]
         return []
 
     def verified(self, drafted: int, accepted: int) -> None:

@@ -1855,6 +1855,10 @@ Chat with language models on your own computer.</source>
         <translation>빠진 출처 %1개</translation>
     </message>
     <message>
+        <source>drafted %1, accepted %2</source>
+        <translation>초안 %1개, 채택 %2개</translation>
+    </message>
+    <message>
         <source>%1 oldest messages left out</source>
         <translation>오래된 메시지 %1개 뺌</translation>
     </message>

@@ -56,6 +56,9 @@ def _run(args: argparse.Namespace) -> int:
             args.prompt_tokens,
             args.reply_tokens,
             bool(args.sub_json or args.json),
+            input_path=args.bench_input,
+            template=args.bench_template,
+            speculative=args.speculative == "on",
         )
     if command == "serve":
         from parrotchat.cli.serve_command import run_serve

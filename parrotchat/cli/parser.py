@@ -67,6 +67,25 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--threads", type=int, metavar="N")
     bench.add_argument("--prompt-tokens", type=int, default=512, metavar="N")
     bench.add_argument("--reply-tokens", type=int, default=128, metavar="N")
+    bench.add_argument(
+        "--input",
+        dest="bench_input",
+        metavar="FILE",
+        help="a text file to run the task on (default task: summarize)",
+    )
+    bench.add_argument(
+        "--template",
+        dest="bench_template",
+        choices=("translate", "summarize"),
+        help="measure a task: summarize, or translate into Korean (greedy; the reply may "
+        "end before --reply-tokens)",
+    )
+    bench.add_argument(
+        "--speculative",
+        choices=("on", "off"),
+        default="on",
+        help="draft ahead from the prompt (default: on)",
+    )
     bench.add_argument("--json", action="store_true", dest="sub_json")
 
     serve = sub.add_parser(

@@ -38,6 +38,9 @@ class SamplingParams:
     # repeat_penalty over the last 64 tokens rather than over the whole reply.
     frequency_penalty: float = 0.0
     presence_penalty: float = 0.0
+    # Draft ahead: guess the next tokens from the text so far and let the model check
+    # several in one step (engine/local/prompt_lookup.py). The reply is the same.
+    draft_ahead: bool = True
 
     def validate(self) -> SamplingParams:
         problems = []

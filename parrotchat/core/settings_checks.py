@@ -129,8 +129,8 @@ SETTING_CHECKS: dict[str, Callable[[Any], Any]] = {
 
 def _same_kind(default: Any, value: Any) -> bool:
     """JSON has no int/float split, so a float setting accepts 1 as well as 1.0."""
-    if isinstance(value, bool):
-        return False
+    if isinstance(default, bool) or isinstance(value, bool):
+        return isinstance(default, bool) and isinstance(value, bool)
     if isinstance(default, list):
         return isinstance(value, list) and all(isinstance(s, str) for s in value)
     if isinstance(default, float):

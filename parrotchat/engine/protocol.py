@@ -294,6 +294,8 @@ class ReplyStats:
     dropped_messages: int = 0  # oldest messages left out to fit the context
     n_ctx: int = 0
     restored_state: bool = False  # a saved chat state was swapped in
+    draft_tokens: int = 0  # tokens proposed by prompt lookup and checked by the model
+    accepted_tokens: int = 0  # of those, kept in the reply
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -8,6 +8,7 @@ that nothing cached from earlier work flatters the figures.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from typing import Any
 
@@ -37,24 +38,42 @@ def _prompt_of(engine: Engine, n_tokens: int) -> list[dict[str, str]]:
 
 
 def measure(
-    session: LoadedSession, prompt_tokens: int = 512, reply_tokens: int = 128
+    session: LoadedSession,
+    prompt_tokens: int = 512,
+    reply_tokens: int = 128,
+    messages: list[dict[str, str]] | None = None,
+    draft_ahead: bool = True,
 ) -> dict[str, Any]:
-    """Measure the session's loaded model (loaded with `bench_context`); nothing is printed."""
+    """Measure the session's loaded model (loaded with `bench_context`); nothing is printed.
+
+    Without `messages` the prompt is synthetic and the reply runs to exactly
+    `reply_tokens`; with them (a task such as summarize) the reply may end sooner, as
+    it would for a user, and speeds compare as tokens/s.
+    """
     engine = session.engine
-    messages = _prompt_of(engine, prompt_tokens)
+    synthetic = messages is None
+    if messages is None:
+        messages = _prompt_of(engine, prompt_tokens)
     request = ChatRequest(
         messages=messages,
-        sampling={"temperature": 0.0, "max_tokens": reply_tokens, "repeat_penalty": 1.0},
-        ignore_eos=True,
+        sampling={
+            "temperature": 0.0,
+            "max_tokens": reply_tokens,
+            "repeat_penalty": 1.0,
+            "draft_ahead": draft_ahead,
+        },
+        ignore_eos=synthetic,
     )
     sent = time.perf_counter()
     first = last = 0.0
     stats: dict[str, Any] = {}
+    reply: list[str] = []
     for event in stream_chat(engine, request):
         match event:
             case Token():
                 last = time.perf_counter()
                 first = first or last
+                reply.append(event.text)
             case Done():
                 stats = event.stats
     memory = memory_status(engine)
@@ -73,4 +92,8 @@ def measure(
         "decode_tokens_per_s": round((n - 1) / (last - first), 1) if n > 1 else 0.0,
         "ttft_s": round(first - sent, 3),
         "peak_rss_mb": round(memory.peak_rss_mb, 1),
+        "stop_reason": stats.get("stop_reason"),
+        "draft_tokens": int(stats.get("draft_tokens", 0)),
+        "accepted_tokens": int(stats.get("accepted_tokens", 0)),
+        "reply_sha256": hashlib.sha256("".join(reply).encode("utf-8")).hexdigest(),
     }

@@ -267,6 +267,10 @@ Translate and Summarize are one click away under the message box.</source>
         <translation>모델이 방금 쓴 단어를 되풀이하지 않게 합니다. 1.0은 끔, 1.1은 약하게이며, 너무 높이면 표현이 어색해집니다.</translation>
     </message>
     <message>
+        <source>Faster replies that copy from the message (translations, summaries, answers from documents): the model checks several guessed words at once and keeps the ones it would have written. It turns itself off while guesses miss. A reply may still differ from one without it where two words were almost equally likely, as llama.cpp&apos;s arithmetic for a batch differs in the last digits.</source>
+        <translation>메시지를 옮겨 쓰는 답(번역, 요약, 문서에서 찾은 답)이 빨라집니다. 모델이 미리 짐작한 여러 단어를 한 번에 확인하고, 모델이 스스로 썼을 단어만 남깁니다. 짐작이 빗나가는 동안에는 저절로 꺼집니다. 두 단어의 가능성이 거의 같았던 곳에서는 끈 때와 답이 달라질 수 있습니다. llama.cpp가 여러 토큰을 한꺼번에 계산할 때 마지막 자릿수가 조금 다르기 때문입니다.</translation>
+    </message>
+    <message>
         <source>The starting point of the model&apos;s random choices. The same seed, settings and message give the same reply again; random gives a new one each time.</source>
         <translation>모델이 무작위로 고를 때의 출발점입니다. 시드, 설정, 메시지가 같으면 같은 답변이 다시 나오고, 무작위면 매번 새 답변이 나옵니다.</translation>
     </message>
@@ -344,6 +348,14 @@ Translate and Summarize are one click away under the message box.</source>
     <message>
         <source>Seed</source>
         <translation>시드</translation>
+    </message>
+    <message>
+        <source>Draft ahead</source>
+        <translation>미리 짐작하기</translation>
+    </message>
+    <message>
+        <source>Speed</source>
+        <translation>속도</translation>
     </message>
     <message>
         <source>Leave out the oldest messages</source>
@@ -1853,6 +1865,10 @@ Chat with language models on your own computer.</source>
     <message>
         <source>sources left out: %1</source>
         <translation>빠진 출처 %1개</translation>
+    </message>
+    <message>
+        <source>drafted %1, accepted %2</source>
+        <translation>초안 %1개, 채택 %2개</translation>
     </message>
     <message>
         <source>%1 oldest messages left out</source>

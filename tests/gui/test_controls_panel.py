@@ -15,6 +15,8 @@ from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 from screenshots import save_shot
 
+from parrotchat.core.chats.settings import ChatSettings
+from parrotchat.core.sampling import SamplingParams
 from parrotchat.gui.chat.controls_panel import ControlsPanel
 from parrotchat.gui.elided import ElidingComboBox
 from parrotchat.gui.i18n import install_translators
@@ -22,7 +24,8 @@ from parrotchat.gui.i18n import install_translators
 HANGUL = re.compile("[가-힣]")
 NAMED = (
     "system_prompt", "temperature", "max_tokens", "top_p", "top_k", "min_p", "repeat_penalty",
-    "seed", "overflow", "save_defaults", "context_length", "gpu_mode", "gpu_layers", "threads",
+    "seed", "draft_ahead", "overflow", "save_defaults", "context_length", "gpu_mode",
+    "gpu_layers", "threads",
 )  # fmt: skip
 
 
@@ -162,3 +165,15 @@ def test_confirming_an_out_of_range_context_uses_the_nearest_allowed(qtbot: QtBo
     panel.context_length.setValue(8192)
     panel.context_length.stepBy(1)
     assert panel.context_length.value() == 8192
+
+
+def test_draft_ahead_is_a_chat_setting_the_panel_shows_and_changes(qtbot: QtBot) -> None:
+    panel = ControlsPanel()
+    qtbot.addWidget(panel)
+    off = ChatSettings("", SamplingParams(draft_ahead=False), "drop_oldest")
+    panel.set_chat_settings(off)
+    assert not panel.draft_ahead.isChecked()
+    assert panel.chat_settings().sampling.draft_ahead is False
+    with qtbot.waitSignal(panel.chatSettingsEdited, timeout=5_000) as edited:
+        panel.draft_ahead.click()
+    assert edited.args[0].sampling.draft_ahead is True

@@ -287,3 +287,31 @@ def test_models_recommended_names_a_bad_own_catalog_and_still_lists(tmp_path: Pa
     reason = "'repo' must be a non-empty string"
     assert f"parrotchat: warning: {own}: entry 1 ('x'): {reason}" in result.stderr
     assert json.loads(result.stdout)
+
+
+def test_bench_runs_a_task_on_a_file_with_drafting_on_and_off(tmp_path: Path) -> None:
+    text = tmp_path / "notes.txt"
+    text.write_text(
+        "The parrot learned three words: hello, seed and window. " * 6, encoding="utf-8"
+    )
+    reports = {}
+    for mode in ("on", "off"):
+        result = parrot(
+            "bench", "--json", "--input", str(text), "--reply-tokens", "48",
+            "--speculative", mode, home=tmp_path,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        reports[mode] = json.loads(result.stdout)
+    assert reports["on"]["draft_tokens"] > 0
+    assert 0 <= reports["on"]["accepted_tokens"] <= reports["on"]["draft_tokens"]
+    assert reports["off"]["draft_tokens"] == reports["off"]["accepted_tokens"] == 0
+    for report in reports.values():
+        assert len(report["reply_sha256"]) == 64 and report["prompt_tokens"] > 60
+
+
+def test_bench_names_an_input_file_it_cannot_read(tmp_path: Path) -> None:
+    missing = tmp_path / "nothing.txt"
+    result = parrot("bench", "--input", str(missing), "--template", "translate", home=tmp_path)
+    assert result.returncode != 0
+    line = one_line_error(result)
+    assert "nothing.txt" in line and "cannot be read" in line

@@ -39,6 +39,7 @@ from parrotchat.core.chats.context_budget import fit_messages
 from parrotchat.core.errors import ContextFullError, EngineError, NoChatTemplateError
 from parrotchat.core.sampling import SamplingParams
 from parrotchat.engine.local.cpu_features import use_extra_buffers
+from parrotchat.engine.local.prompt_lookup import MAX_DRAFT, PromptLookup
 from parrotchat.engine.local.state_cache import SavedState, StateCache, common_prefix
 from parrotchat.engine.local.templates.chat_template import ChatTemplate
 from parrotchat.engine.local.text_stream import TextStream
@@ -212,6 +213,7 @@ class LlamaRuntime:
         self._vocab: Any = None
         self._eog: list[int] | None = None
         self._piece_buf = ctypes.create_string_buffer(256)
+        self._batch: Any = None  # the draft-verify batch, made at the first drafted reply
         self._abort_cb = llama_cpp.ggml_abort_callback(lambda _data: self.cancel.is_set())
         self._embed_batch = 0  # tokens packed into one llama_decode call when embedding
 
@@ -320,6 +322,9 @@ class LlamaRuntime:
     def unload(self) -> None:
         if self.llm is not None:
             self.llm.close()
+        if self._batch is not None:
+            llama_cpp.llama_batch_free(self._batch)
+            self._batch = None
         self.llm = None
         self.info = None
         self._template = None
@@ -437,7 +442,6 @@ class LlamaRuntime:
         at 0, then after each batch.
         """
         llm = self._require()
-        n_ctx = llm.n_ctx()
         self.cancel.clear()
         stats.restored_state = self._reuse_best_state(tokens)
         prefix = common_prefix(llm.input_ids[: llm.n_tokens].tolist(), tokens)
@@ -466,11 +470,45 @@ class LlamaRuntime:
 
         sampler = self._sampler(sampling, ignore_eos)
         stream = TextStream(sampling.stop)
-        max_tokens = sampling.max_tokens
+        decode_started = time.perf_counter()
+        if sampling.draft_ahead:
+            reason, n_reply, first, n_emitted = self._decode_drafted(
+                tokens, sampler, stream, sampling.max_tokens, stats, emit, started
+            )
+        else:
+            reason, n_reply, first, n_emitted = self._decode_plain(
+                sampler, stream, sampling.max_tokens, stats, emit, started
+            )
+        tail = stream.flush()
+        if tail:
+            if first:
+                stats.ttft_s = time.perf_counter() - started
+            emit(tail, n_reply - n_emitted)
+        if first and not tail:
+            stats.ttft_s = time.perf_counter() - started
+        stats.decode_s = time.perf_counter() - decode_started
+        stats.reply_tokens = n_reply
+        if stats.decode_s > 0 and n_reply:
+            stats.tokens_per_s = n_reply / stats.decode_s
+        stats.stop_reason = reason  # type: ignore[assignment]
+        return stats
+
+    def _decode_plain(
+        self,
+        sampler: Any,
+        stream: TextStream,
+        max_tokens: int,
+        stats: ReplyStats,
+        emit: Callable[[str, int], None],
+        started: float,
+    ) -> tuple[str, int, bool, int]:
+        """One token per llama_decode: (stop reason, reply tokens, no text sent yet,
+        reply tokens whose text went out)."""
+        llm = self._require()
+        n_ctx = llm.n_ctx()
         ctx = llm._ctx
         vocab = self._vocab
         is_eog = llama_cpp.llama_vocab_is_eog
-        decode_started = time.perf_counter()
         reason = "length"
         first = True
         n_reply = 0
@@ -498,19 +536,127 @@ class LlamaRuntime:
                 reason = "stop_string"
                 break
             llm.eval([token])
-        tail = stream.flush()
-        if tail:
-            if first:
-                stats.ttft_s = time.perf_counter() - started
-            emit(tail, n_reply - n_emitted)
-        if first and not tail:
-            stats.ttft_s = time.perf_counter() - started
-        stats.decode_s = time.perf_counter() - decode_started
-        stats.reply_tokens = n_reply
-        if stats.decode_s > 0 and n_reply:
-            stats.tokens_per_s = n_reply / stats.decode_s
-        stats.stop_reason = reason  # type: ignore[assignment]
-        return stats
+        return reason, n_reply, first, n_emitted
+
+    def _decode_drafted(
+        self,
+        prompt: list[int],
+        sampler: Any,
+        stream: TextStream,
+        max_tokens: int,
+        stats: ReplyStats,
+        emit: Callable[[str, int], None],
+        started: float,
+    ) -> tuple[str, int, bool, int]:
+        """The plain loop's reply, several tokens per llama_decode where a draft holds.
+
+        Each batch is the last sampled token plus a draft from prompt lookup, all with
+        logits. The reply's own sampler then runs position by position: a drafted token
+        is kept while the sampler picks that very token, and the first token it picks
+        otherwise is kept too. llama_sampler_sample accepts what it returns into the
+        chain, so penalties and the random state see exactly the kept tokens, as in the
+        plain loop. Cells of rejected tokens leave the KV cache. Every condition the
+        plain loop checks before sampling (length, context) is checked before each
+        position; cancel between batches.
+        """
+        llm = self._require()
+        n_ctx = llm.n_ctx()
+        vocab = self._vocab
+        is_eog = llama_cpp.llama_vocab_is_eog
+        sample = llama_cpp.llama_sampler_sample
+        smpl = sampler.sampler
+        raw_ctx = llm.ctx
+        batch = self._draft_batch()
+        lookup = PromptLookup(prompt)
+        reason = "length"
+        first = True
+        n_reply = 0
+        n_emitted = 0
+        # The batch just decoded: its first position, its logits and its draft part.
+        base = llm.n_tokens - 1
+        indices: Sequence[int] = (-1,)  # after the prompt: its last logits
+        draft: list[int] = []
+        while True:
+            if self.cancel.is_set():
+                reason = "cancelled"
+                # The batch's drafts were never checked: only its first token stays.
+                self._truncate(base + 1)
+                break
+            kept = 0  # drafted tokens of this batch the sampler agreed with
+            token = -1
+            done = False
+            for i in range(len(indices)):
+                if n_reply >= max_tokens:
+                    reason, done = "length", True
+                    break
+                if base + i + 1 >= n_ctx:
+                    reason, done = "context_full", True
+                    break
+                token = sample(smpl, raw_ctx, indices[i])
+                if is_eog(vocab, token):
+                    reason, done = "finished", True
+                    break
+                n_reply += 1
+                text = stream.feed(self._piece(token))
+                if text:
+                    if first:
+                        stats.ttft_s = time.perf_counter() - started
+                        first = False
+                    emit(text, n_reply - n_emitted)
+                    n_emitted = n_reply
+                if stream.stopped:
+                    reason, done = "stop_string", True
+                    break
+                if i < len(draft) and token == draft[i]:
+                    kept = i + 1
+                    continue
+                break
+            if draft:
+                lookup.verified(len(draft), kept)
+            # The batch's first token always stays (the previous step sampled it), and
+            # each drafted one the sampler agreed with; rejected cells are dropped.
+            self._truncate(base + 1 + kept)
+            if done:
+                break
+            # `token` was sampled but not decoded yet: it leads the next batch.
+            lookup.extend([*draft[:kept], token])
+            base = llm.n_tokens
+            room = min(max_tokens - n_reply, n_ctx - 1 - base, MAX_DRAFT)
+            draft = lookup.draft(room)
+            self._decode_batch(batch, [token, *draft], base)
+            indices = range(1 + len(draft))
+        stats.draft_tokens = lookup.stats.drafted
+        stats.accepted_tokens = lookup.stats.accepted
+        return reason, n_reply, first, n_emitted
+
+    def _draft_batch(self) -> Any:
+        if self._batch is None:
+            self._batch = llama_cpp.llama_batch_init(MAX_DRAFT + 1, 0, 1)
+        return self._batch
+
+    def _truncate(self, n: int) -> None:
+        """Keep the first n tokens of the context; drop the KV cells after them."""
+        llm = self._require()
+        if n < llm.n_tokens:
+            llm._ctx.kv_cache_seq_rm(-1, n, -1)
+            llm.n_tokens = n
+
+    def _decode_batch(self, batch: Any, tokens: list[int], base: int) -> None:
+        """Decode `tokens` at positions base.., logits for every one of them."""
+        llm = self._require()
+        n = len(tokens)
+        batch.n_tokens = n
+        for i, token in enumerate(tokens):
+            batch.token[i] = token
+            batch.pos[i] = base + i
+            batch.n_seq_id[i] = 1
+            batch.seq_id[i][0] = 0
+            batch.logits[i] = True
+        code = llama_cpp.llama_decode(llm.ctx, batch)
+        if code != 0:
+            raise EngineError(f"llama_decode returned {code}")
+        llm.input_ids[base : base + n] = tokens
+        llm.n_tokens = base + n
 
     def _sampler(self, sampling: SamplingParams, ignore_eos: bool) -> Any:
         """The sampler chain for one reply (the facade's adds stages we do not use)."""

@@ -50,6 +50,14 @@ def control_hints() -> dict[str, str]:
             "Makes the model less likely to repeat words it has just used. 1.0 is off, "
             "1.1 is gentle; much higher and the wording turns odd.",
         ),
+        "draft_ahead": QCoreApplication.translate(
+            "ControlHints",
+            "Faster replies that copy from the message (translations, summaries, answers "
+            "from documents): the model checks several guessed words at once and keeps the "
+            "ones it would have written. It turns itself off while guesses miss. A reply "
+            "may still differ from one without it where two words were almost equally "
+            "likely, as llama.cpp's arithmetic for a batch differs in the last digits.",
+        ),
         "seed": QCoreApplication.translate(
             "ControlHints",
             "The starting point of the model's random choices. The same seed, settings "

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
+    QCheckBox,
     QDoubleSpinBox,
     QFormLayout,
     QGroupBox,
@@ -186,6 +187,8 @@ class ControlsPanel(QScrollArea):
         self.seed = _int(-1, 2**31 - 1)
         self.seed.setSpecialValueText(self.tr("random"))
         self._row(form, "seed", self.tr("Seed"), self.seed)
+        self.draft_ahead = QCheckBox(self.tr("Draft ahead"))
+        self._row(form, "draft_ahead", self.tr("Speed"), self.draft_ahead)
         self.overflow = _combo()
         names = {
             "drop_oldest": self.tr("Leave out the oldest messages"),
@@ -241,6 +244,7 @@ class ControlsPanel(QScrollArea):
             "min_p": (self.min_p,),
             "repeat_penalty": (self.repeat_penalty,),
             "seed": (self.seed,),
+            "draft_ahead": (self.draft_ahead,),
             "overflow": (self.overflow,),
             "save_defaults": (self.save_defaults,),
             "context_length": (self.context_length,),
@@ -259,6 +263,7 @@ class ControlsPanel(QScrollArea):
             dbox.valueChanged.connect(self._chat_changed)
         self.temperature.valueChanged.connect(self._temperature_moved)
         self.overflow.currentIndexChanged.connect(self._chat_changed)
+        self.draft_ahead.toggled.connect(self._chat_changed)
         self.system_prompt.textChanged.connect(self._chat_changed)
         self._chat_timer.timeout.connect(self._emit_chat)
         self.save_defaults.clicked.connect(self.saveDefaultsRequested)
@@ -285,6 +290,7 @@ class ControlsPanel(QScrollArea):
             self.min_p.setValue(s.min_p)
             self.repeat_penalty.setValue(s.repeat_penalty)
             self.seed.setValue(s.seed)
+            self.draft_ahead.setChecked(s.draft_ahead)
             self.overflow.setCurrentIndex(max(0, self.overflow.findData(settings.overflow_policy)))
             self._stop = s.stop
         finally:
@@ -342,6 +348,7 @@ class ControlsPanel(QScrollArea):
             max_tokens=self.max_tokens.value(),
             seed=self.seed.value(),
             stop=self._stop,
+            draft_ahead=self.draft_ahead.isChecked(),
         ).validate()
         policy = self.overflow.currentData()
         return ChatSettings(

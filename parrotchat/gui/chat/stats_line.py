@@ -54,6 +54,14 @@ def format_stats(stats: dict[str, Any] | None, status: str) -> str:
         parts.append(
             QCoreApplication.translate("StatsLine", "first token %1 s").replace("%1", f"{ttft:.2f}")
         )
+    drafted = stats.get("draft_tokens")
+    accepted = stats.get("accepted_tokens")
+    if isinstance(drafted, int) and drafted > 0 and isinstance(accepted, int):
+        parts.append(
+            QCoreApplication.translate("StatsLine", "drafted %1, accepted %2")
+            .replace("%1", str(drafted))
+            .replace("%2", str(accepted))
+        )
     reason = stats.get("stop_reason")
     if isinstance(reason, str) and status not in ("error", "interrupted"):
         parts.append(stop_reason_text(reason))

@@ -248,3 +248,20 @@ def test_theme_is_kept_and_an_unknown_one_falls_back_to_the_system(tmp_path: Pat
     loaded, warnings = load_settings(path)
     assert loaded.theme == "system"
     assert len(warnings) == 1 and "'theme'" in warnings[0] and "system, light, dark" in warnings[0]
+
+
+def test_draft_ahead_is_on_by_default_kept_when_off_and_reset_when_not_a_bool(
+    tmp_path: Path,
+) -> None:
+    assert SamplingParams().draft_ahead is True
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({"schema_version": 1, "sampling": {"draft_ahead": False}}))
+    loaded, warnings = load_settings(path)
+    assert loaded.sampling.draft_ahead is False and not warnings
+    path.write_text(json.dumps({"schema_version": 1, "sampling": {"draft_ahead": "yes"}}))
+    loaded, warnings = load_settings(path)
+    assert loaded.sampling.draft_ahead is True
+    assert any("sampling.draft_ahead" in w for w in warnings)
+    path.write_text(json.dumps({"schema_version": 1, "sampling": {"temperature": True}}))
+    loaded, warnings = load_settings(path)
+    assert loaded.sampling.temperature == SamplingParams().temperature and warnings

@@ -82,9 +82,12 @@ def run_bench(
         )
         print(f"  first token     {result['ttft_s']:>8} s")
         print(f"  reply           {result['decode_tokens_per_s']:>8} tokens/s ({n} tokens)")
-        print(
-            f"  drafted         {result['draft_tokens']:>8} tokens "
-            f"({result['accepted_tokens']} accepted)"
-        )
+        if result["exact_drafts"]:
+            print(
+                f"  drafted         {result['draft_tokens']:>8} tokens "
+                f"({result['accepted_tokens']} accepted)"
+            )
+        else:
+            print("  drafted             none (this llama.cpp build rounds a batch differently)")
         print(f"  peak memory     {result['peak_rss_mb']:>8} MB (engine process)")
     return 0

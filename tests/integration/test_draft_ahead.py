@@ -5,10 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
-import llama_cpp
-import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -126,12 +123,6 @@ def test_every_drafted_reply_leaves_a_consistent_cache(
     assert text.startswith(held.rstrip("\ufffd"))
 
 
-# How far apart two logits may be and still count as a tie the arithmetic can flip. A batch
-# and single-token decodes of the same tokens differ in llama.cpp's last bits (tiled GEMM
-# and flash attention sum in another order for n >= 2); measured on the starter model, the
-# largest difference over the whole vocabulary was 0.74 at 1,400 tokens of context.
-NEAR_TIE = 1.0
-
 TEXTS = st.sampled_from(
     [
         "The parrot repeats every word it hears in the kitchen.",
@@ -141,29 +132,6 @@ TEXTS = st.sampled_from(
         "Rain falls on the green river while the sky stays grey.",
     ]
 )
-
-
-def decoded_reply(rt: LlamaRuntime, prompt: str, draft: bool) -> tuple[list[int], list[int]]:
-    """The prompt's tokens and the reply's decoded tokens (all but the last sampled)."""
-    _, stats = reply(rt, prompt, max_tokens=40, draft_ahead=draft)
-    assert rt.llm is not None
-    ids = rt.llm.input_ids[: rt.llm.n_tokens].tolist()
-    return ids[: stats.prompt_tokens], ids[stats.prompt_tokens :]
-
-
-def plain_logits(rt: LlamaRuntime, prompt: list[int], reply_so_far: list[int]) -> Any:
-    """The logits the plain loop sampled from after `reply_so_far`: the prompt read in the
-    engine's own batches, then one token per decode, as _decode_plain does."""
-    llm = rt.llm
-    assert llm is not None
-    llm.n_tokens = 0
-    llm._ctx.kv_cache_seq_rm(-1, 0, -1)
-    assert rt._prefill(prompt, lambda _done: None)
-    for token in reply_so_far:
-        llm.eval([token])
-    row = llama_cpp.llama_get_logits_ith(llm.ctx, -1)
-    return np.ctypeslib.as_array(row, shape=(llm.n_vocab(),)).copy()
-
 
 # Prompts the model copies in part and rewrites in part, so that drafts are both kept and
 # rejected.
@@ -178,24 +146,69 @@ PROMPTS = st.sampled_from(
 )
 
 
+def test_this_build_gives_batches_the_logits_of_single_tokens(runtime: LlamaRuntime) -> None:
+    """The README's install builds llama.cpp without llamafile's sgemm; with it, a batch
+    sums in another order and the engine would not draft at all (the next test)."""
+    assert runtime.info is not None
+    assert runtime.info.exact_drafts
+
+
+def test_no_drafts_where_batches_are_not_exact(runtime: LlamaRuntime) -> None:
+    assert runtime.info is not None
+    runtime.info.exact_drafts = False
+    try:
+        text, stats = reply(runtime, REPEAT)
+    finally:
+        runtime.info.exact_drafts = True
+    assert "quick brown fox" in text
+    assert (stats.draft_tokens, stats.accepted_tokens) == (0, 0)
+
+
+def reply_bytes(rt: LlamaRuntime, prompt: str, draft: bool, **sampling: object) -> bytes:
+    text, _ = reply(rt, prompt, max_tokens=40, draft_ahead=draft, **sampling)
+    return text.encode("utf-8")
+
+
 @settings(
-    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(form=PROMPTS, text=TEXTS, repeats=st.integers(1, 2))
-def test_greedy_replies_with_drafts_differ_only_at_a_near_tie(
+@given(form=PROMPTS, text=TEXTS, repeats=st.integers(1, 3))
+def test_greedy_replies_are_byte_identical_with_drafts(
     runtime: LlamaRuntime, form: str, text: str, repeats: int
 ) -> None:
     prompt = form.format(" ".join([text] * repeats))
-    tokens, drafted = decoded_reply(runtime, prompt, draft=True)
-    _, plain = decoded_reply(runtime, prompt, draft=False)
-    common = min(len(drafted), len(plain))
-    diverged = next((j for j in range(common) if drafted[j] != plain[j]), None)
-    if diverged is None:
-        return
-    # Where the replies part, the plain loop's own logits: its pick is their top, and the
-    # drafted reply's token was within a rounding flip of it, never one the sampler passed
-    # over by a clear margin.
-    row = plain_logits(runtime, tokens, plain[:diverged])
-    assert int(np.argmax(row)) == plain[diverged]
-    gap = float(row[plain[diverged]] - row[drafted[diverged]])
-    assert gap < NEAR_TIE, (diverged, gap)
+    _, stats = reply(runtime, prompt, max_tokens=40)
+    assert reply_bytes(runtime, prompt, True) == reply_bytes(runtime, prompt, False)
+    assert stats.accepted_tokens <= stats.draft_tokens
+
+
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    form=PROMPTS,
+    text=TEXTS,
+    seed=st.integers(0, 2**31 - 1),
+    temperature=st.sampled_from([0.3, 0.8, 1.2]),
+    penalty=st.sampled_from([1.0, 1.15]),
+)
+def test_sampled_replies_are_the_same_draw_with_drafts(
+    runtime: LlamaRuntime, form: str, text: str, seed: int, temperature: float, penalty: float
+) -> None:
+    """Same seed, same reply: the sampler draws once per kept token, from the same logits,
+    so drafts change neither the distribution nor the single draw."""
+    prompt = form.format(text)
+    sampling = {"temperature": temperature, "seed": seed, "repeat_penalty": penalty}
+    drafted = reply_bytes(runtime, prompt, True, **sampling)
+    assert drafted == reply_bytes(runtime, prompt, False, **sampling)
+
+
+def test_sampled_drafts_are_kept_and_rejected(runtime: LlamaRuntime) -> None:
+    """The identity above is not vacuous: at temperature 0.8 over a copy task, drafts are
+    both kept and rejected across a few seeds."""
+    drafted = accepted = 0
+    for seed in range(6):
+        _, stats = reply(runtime, REPEAT, temperature=0.8, seed=seed, max_tokens=40)
+        drafted += stats.draft_tokens
+        accepted += stats.accepted_tokens
+    assert 0 < accepted < drafted

@@ -65,6 +65,15 @@ NAMED_FORMATS: dict[str, Callable[..., Any]] = {
 # done, total, prompt_tokens: see protocol.PromptProgress.
 PromptProgressFn = Callable[[int, int, int], None]
 
+# Decoded at load to see whether drafts can be exact (`_batched_logits_match`): plain
+# text long enough for 38 tokens with any tokenizer that splits words.
+_PROBE_TEXT = (
+    "The parrot lived in a small shop in Seoul, where it listened to every customer "
+    "and learned to finish their sentences before they did. In the evening the owner "
+    "read it the news, and by morning it could say the weather, the prices of rice "
+    "and the names of three ministers, always in the order it had heard them."
+)
+
 # How many recent tokens the repeat, frequency and presence penalties look at.
 PENALTY_LAST_N = 64
 
@@ -196,6 +205,9 @@ class LoadedInfo:
     embedding: bool = False  # loaded for EmbedRequest only
     n_embd: int = 0
     pooling: str | None = None  # embedding: "mean", "cls", "last"
+    # Do batched logits equal single-token logits bit for bit on this build and model?
+    # Drafts are checked in batches, so only then can they never change a reply.
+    exact_drafts: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -316,6 +328,7 @@ class LlamaRuntime:
             embedding=embedding,
             n_embd=llm.n_embd(),
             pooling=POOLING_NAMES.get(int(llm.pooling_type())) if embedding else None,
+            exact_drafts=False if embedding else self._batched_logits_match(),
         )
         return self.info
 
@@ -471,7 +484,7 @@ class LlamaRuntime:
         sampler = self._sampler(sampling, ignore_eos)
         stream = TextStream(sampling.stop)
         decode_started = time.perf_counter()
-        if sampling.draft_ahead:
+        if sampling.draft_ahead and self.info is not None and self.info.exact_drafts:
             reason, n_reply, first, n_emitted = self._decode_drafted(
                 tokens, sampler, stream, sampling.max_tokens, stats, emit, started
             )
@@ -633,6 +646,47 @@ class LlamaRuntime:
         if self._batch is None:
             self._batch = llama_cpp.llama_batch_init(MAX_DRAFT + 1, 0, 1)
         return self._batch
+
+    def _batched_logits_match(self) -> bool:
+        """Decode a short text once in batches of MAX_DRAFT + 1 and once a token at a
+        time, and compare the logits bit for bit.
+
+        A draft is checked in one batch, so a reply with drafts equals the plain
+        loop's only where the two give the same logits. llama.cpp's CPU kernels do
+        not promise that: llamafile's sgemm (built in unless GGML_LLAMAFILE=OFF), the
+        repacked Q4_0/Q8_0 kernels, flash attention's split over the KV cache and GPU
+        kernels all sum in another order for a batch than for one token, and a
+        near-tie then flips (measured: up to 0.8 apart on the starter model). The
+        batch starts 32 tokens in: with few cells to attend to, the two sums agree
+        more often by chance (seen on a default build: the first 2-4 positions equal
+        8-64 tokens in, none 128 in). Cost: 38 tokens read and 6 decoded at load
+        (0.1-0.3 s for the starter model on the 2-core test machine).
+        """
+        llm = self._require()
+        tokens = llm.tokenize(_PROBE_TEXT.encode("utf-8"), add_bos=True, special=False)
+        n = MAX_DRAFT + 1
+        n_vocab = llm.n_vocab()
+        batch = self._draft_batch()
+        offset = 32
+        if len(tokens) < offset + n:
+            return False
+        try:
+            llm.eval(tokens[:offset])
+            self._decode_batch(batch, tokens[offset : offset + n], offset)
+            together = [self._logits(i, n_vocab) for i in range(n)]
+            self._truncate(offset)
+            for i in range(n):
+                self._decode_batch(batch, [tokens[offset + i]], offset + i)
+                if not np.array_equal(self._logits(0, n_vocab), together[i]):
+                    return False
+            return True
+        finally:
+            self._truncate(0)
+
+    def _logits(self, index: int, n_vocab: int) -> Any:
+        llm = self._require()
+        row = llama_cpp.llama_get_logits_ith(llm.ctx, index)
+        return np.ctypeslib.as_array(row, shape=(n_vocab,)).copy()
 
     def _truncate(self, n: int) -> None:
         """Keep the first n tokens of the context; drop the KV cells after them."""

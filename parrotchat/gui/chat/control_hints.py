@@ -54,9 +54,10 @@ def control_hints() -> dict[str, str]:
             "ControlHints",
             "Faster replies that copy from the message (translations, summaries, answers "
             "from documents): the model checks several guessed words at once and keeps the "
-            "ones it would have written. It turns itself off while guesses miss. A reply "
-            "may still differ from one without it where two words were almost equally "
-            "likely, as llama.cpp's arithmetic for a batch differs in the last digits.",
+            "ones it would have written. It turns itself off while guesses miss. The reply "
+            "is the same as without it: it only works where llama.cpp computes several "
+            "words exactly as it computes one (checked when the model loads; the stats "
+            "line shows no drafts otherwise).",
         ),
         "seed": QCoreApplication.translate(
             "ControlHints",

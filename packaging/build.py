@@ -170,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
 
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
     env["PARROTCHAT_VARIANT"] = args.variant
-    env["PARROTCHAT_LLAMA_CMAKE_ARGS"] = cmake_args(args.variant) or "(pip default)"
+    env["PARROTCHAT_LLAMA_CMAKE_ARGS"] = cmake_args(args.variant)
     env.pop("PARROTCHAT_BUNDLE_MODEL", None)
     if args.with_starter_model or args.starter_model:
         with tempfile.TemporaryDirectory() as tmp:

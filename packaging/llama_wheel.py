@@ -7,9 +7,20 @@ wheel built natively for the developer's CPU would be reused silently for a "por
 that variant's CMAKE_ARGS and kept in a folder named by version, variant and a hash of the
 flags (`$PARROTCHAT_BUILD_CACHE`, default `~/.cache/parrotchat-build/llama-wheels/`).
 
+Every variant is built with COMMON_CMAKE_ARGS:
+  -DGGML_LLAMAFILE=OFF  llamafile's sgemm sums a batch of tokens in another order than
+                        one token, so a reply drafted ahead (checked in one batch) could
+                        differ from the plain loop's at a near-tie. Without it, batched
+                        logits equal single-token logits bit for bit on the CPU, and the
+                        engine drafts (runtime.py, `_batched_logits_match`). Cost:
+                        reading a prompt is slower where sgemm served (the starter
+                        model, 1,500 tokens: about 0.8x; docs/benchmarks.md).
+  -DLLAVA_BUILD=OFF     the multimodal library, which nothing here loads.
+
 Variants:
-  native  the wheel pip already built for this machine (pip's cache): fastest, but it
-          uses every instruction this CPU has and may crash on an older one.
+  native  this machine's CPU (-march=native): fastest, but it uses every instruction
+          this CPU has and may crash on an older one. The README's install commands
+          put it into .venv (`--install`).
   cpu     portable x86-64/arm64 CPU build (-DGGML_NATIVE=OFF).
   cuda    NVIDIA GPUs (-DGGML_CUDA=on); needs the CUDA toolkit (nvcc) to build.
   metal   Apple silicon (-DGGML_METAL=on); macOS arm64 only.
@@ -27,9 +38,12 @@ import sysconfig
 from pathlib import Path
 
 PACKAGE = "llama-cpp-python"
+# The version the tests ran with (pyproject.toml allows the 0.3 series from 0.3.30).
+TESTED_VERSION = "0.3.36"
+COMMON_CMAKE_ARGS = "-DGGML_LLAMAFILE=OFF -DLLAVA_BUILD=OFF"
 
-VARIANT_CMAKE_ARGS: dict[str, str | None] = {
-    "native": None,  # whatever pip's cache holds (built with the llama.cpp defaults)
+VARIANT_CMAKE_ARGS: dict[str, str] = {
+    "native": "",
     "cpu": "-DGGML_NATIVE=OFF",
     "cuda": "-DGGML_CUDA=on -DGGML_NATIVE=OFF",
     "metal": "-DGGML_METAL=on -DGGML_METAL_EMBED_LIBRARY=on",
@@ -60,20 +74,28 @@ def cache_root() -> Path:
     return Path(xdg) / "parrotchat-build"
 
 
-def cmake_args(variant: str) -> str | None:
+def cmake_args(variant: str) -> str:
     if variant not in VARIANT_CMAKE_ARGS:
         raise SystemExit(f"Unknown variant {variant!r} (known: {', '.join(VARIANT_CMAKE_ARGS)})")
     extra = os.environ.get("PARROTCHAT_EXTRA_CMAKE_ARGS", "").strip()
-    base = VARIANT_CMAKE_ARGS[variant]
-    if base is None:
-        return None
-    return f"{base} {extra}".strip()
+    return " ".join(a for a in (COMMON_CMAKE_ARGS, VARIANT_CMAKE_ARGS[variant], extra) if a)
+
+
+def _cpu_flags() -> str:
+    """A native build uses this CPU's instructions: another CPU needs another wheel."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as f:
+            return next((line for line in f if line.startswith(("flags", "Features"))), "")
+    except OSError:
+        return platform.processor()
 
 
 def _cache_dir(version: str, variant: str, args: str) -> Path:
     tag = "|".join(
         [version, variant, args, sysconfig.get_platform(), platform.machine(), sys.version[:4]]
     )
+    if variant == "native":
+        tag += "|" + _cpu_flags()
     digest = hashlib.sha256(tag.encode()).hexdigest()[:12]
     return cache_root() / "llama-wheels" / f"{version}-{variant}-{digest}"
 
@@ -91,47 +113,42 @@ def build_llama_wheel(version: str, variant: str, pip: list[str], log: bool = Tr
     args = cmake_args(variant)
     if variant == "metal" and sys.platform != "darwin":
         raise SystemExit("The metal variant builds on macOS (Apple silicon) only")
-    if args is None:  # native: let pip's own wheel cache answer
-        folder = cache_root() / "llama-wheels" / f"{version}-native"
-        shutil.rmtree(folder, ignore_errors=True)
-        folder.mkdir(parents=True)
-        _run([*pip, "wheel", "--no-deps", "-w", str(folder), f"{PACKAGE}=={version}"], {}, log)
-    else:
-        folder = _cache_dir(version, variant, args)
-        cached = _find_wheel(folder)
-        if cached is not None:
-            if log:
-                print(f"[llama-wheel] cached {variant} wheel: {cached}", flush=True)
-            return cached
-        partial = folder.with_name(folder.name + ".partial")
-        shutil.rmtree(partial, ignore_errors=True)
-        partial.mkdir(parents=True)
-        env = {"CMAKE_ARGS": args}
-        if "CMAKE_BUILD_PARALLEL_LEVEL" not in os.environ:
-            env["CMAKE_BUILD_PARALLEL_LEVEL"] = str(os.cpu_count() or 2)
+    folder = _cache_dir(version, variant, args)
+    cached = _find_wheel(folder)
+    if cached is not None:
         if log:
-            print(
-                f"[llama-wheel] building {PACKAGE}=={version} with CMAKE_ARGS={args!r} "
-                "(several minutes, once per version and variant)",
-                flush=True,
-            )
-        _run(
-            [
-                *pip,
-                "wheel",
-                "--no-deps",
-                "--no-cache-dir",
-                "--no-binary",
-                PACKAGE,
-                "-w",
-                str(partial),
-                f"{PACKAGE}=={version}",
-            ],
-            env,
-            log,
+            print(f"[llama-wheel] cached {variant} wheel: {cached}", flush=True)
+        return cached
+    partial = folder.with_name(folder.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
+    env = {"CMAKE_ARGS": args}
+    if "CMAKE_BUILD_PARALLEL_LEVEL" not in os.environ:
+        env["CMAKE_BUILD_PARALLEL_LEVEL"] = str(os.cpu_count() or 2)
+    if log:
+        print(
+            f"[llama-wheel] building {PACKAGE}=={version} with CMAKE_ARGS={args!r} "
+            "(several minutes, once per version and variant)",
+            flush=True,
         )
-        shutil.rmtree(folder, ignore_errors=True)
-        partial.rename(folder)
+    # --no-cache-dir: pip's wheel cache would hand back a wheel built with other flags.
+    _run(
+        [
+            *pip,
+            "wheel",
+            "--no-deps",
+            "--no-cache-dir",
+            "--no-binary",
+            PACKAGE,
+            "-w",
+            str(partial),
+            f"{PACKAGE}=={version}",
+        ],
+        env,
+        log,
+    )
+    shutil.rmtree(folder, ignore_errors=True)
+    partial.rename(folder)
     wheel = _find_wheel(folder)
     if wheel is None:
         raise SystemExit(f"pip built no {PACKAGE} wheel in {folder}")
@@ -150,9 +167,18 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--variant", default="cpu", choices=sorted(VARIANT_CMAKE_ARGS))
     parser.add_argument("--llama-version", default=None)
-    ns = parser.parse_args()
-    print(
-        build_llama_wheel(
-            ns.llama_version or installed_version(), ns.variant, [sys.executable, "-m", "pip"]
-        )
+    parser.add_argument(
+        "--install",
+        action="store_true",
+        help=f"install the wheel into this Python (default: --variant native, {TESTED_VERSION})",
     )
+    ns = parser.parse_args()
+    pip = [sys.executable, "-m", "pip"]
+    if ns.install:
+        variant = ns.variant if "--variant" in sys.argv else "native"
+        wheel = build_llama_wheel(ns.llama_version or TESTED_VERSION, variant, pip)
+        _run([*pip, "install", "--force-reinstall", "--no-deps", str(wheel)], {}, True)
+        # Its dependencies come from the index, as they would with `pip install .`.
+        _run([*pip, "install", str(wheel)], {}, True)
+    else:
+        print(build_llama_wheel(ns.llama_version or installed_version(), ns.variant, pip))

@@ -639,7 +639,8 @@ class LlamaRuntime:
         batch = self._draft_batch()
         lookup = PromptLookup(prompt)
         # The draft model earns its draft length apart from prompt lookup's.
-        guesser = None if self.draft is None else (self.draft, DraftPolicy(lookup.stats))
+        draft_model = self.draft
+        model_policy = DraftPolicy(lookup.stats)
         source = lookup.policy  # who proposed the batch's draft
         reason = "length"
         first = True
@@ -696,11 +697,11 @@ class LlamaRuntime:
             base = llm.n_tokens
             room = min(max_tokens - n_reply, n_ctx - 1 - base, MAX_DRAFT)
             draft, source = lookup.draft(room), lookup.policy
-            if not draft and guesser is not None:
-                length = guesser[1].length(room)
+            if not draft and draft_model is not None:
+                length = model_policy.length(room)
                 if length:
                     context = np.append(llm.input_ids[:base], np.intc(token))
-                    draft, source = guesser[0].propose(context, length), guesser[1]
+                    draft, source = draft_model.propose(context, length), model_policy
             self._decode_batch(batch, [token, *draft], base)
             indices = range(1 + len(draft))
         stats.draft_tokens = lookup.stats.drafted

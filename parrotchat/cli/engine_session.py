@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import time
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
@@ -39,7 +40,7 @@ def engine_with_model(
     client = EngineClient()
     client.start()
     try:
-        yield load_local_model(
+        session = load_local_model(
             client,
             ctx.settings,
             model,
@@ -47,6 +48,10 @@ def engine_with_model(
             chat_format=chat_format,
             on_progress=on_progress,
         )
+        draft_error = session.loaded.get("draft_error")
+        if draft_error:  # the model answers without its draft model: say why
+            print(f"parrotchat: warning: {draft_error}", file=sys.stderr)
+        yield session
     finally:
         client.close()
 

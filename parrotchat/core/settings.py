@@ -43,6 +43,9 @@ class Settings:
     # The GGUF that turns document chunks and questions into vectors (a path); None:
     # documents are searched by their words alone.
     embedding_model: str | None = None
+    # Per chat model (its path): a draft model of the same vocabulary (a path) that
+    # guesses tokens for speculative decoding. Checked when chosen (draft_compat.py).
+    draft_models: dict[str, str] = field(default_factory=dict)
     # `parrotchat serve`: web pages allowed to call the API ("http://localhost:3000"),
     # more names clients reach this machine by, the largest reply (0: the context
     # length) and how many requests may wait for the model.

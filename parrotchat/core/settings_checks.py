@@ -51,6 +51,15 @@ def _text_list(v: Any) -> list[str]:
     return list(v)
 
 
+def _path_map(v: Any) -> dict[str, str]:
+    if not isinstance(v, dict) or not all(
+        isinstance(key, str) and key and isinstance(value, str) and value
+        for key, value in v.items()
+    ):
+        raise ValueError("is not a map of file paths")
+    return dict(v)
+
+
 def _base64(v: Any) -> str:
     try:
         base64.b64decode(_text(v), validate=True)
@@ -115,6 +124,7 @@ SETTING_CHECKS: dict[str, Callable[[Any], Any]] = {
     "offline": _bool,
     "last_chat_id": _optional(_int(1)),
     "embedding_model": _optional(_text),
+    "draft_models": _path_map,
     "serve_allowed_origins": _text_list,
     "serve_host_names": _text_list,
     "serve_max_tokens": _int(0, 1 << 21),

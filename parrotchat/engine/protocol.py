@@ -64,6 +64,10 @@ class LoadRequest:
     # "bad_request"). Each sequence must fit in n_ctx tokens; `batch` is how many
     # tokens one llama.cpp call reads, several texts packed together.
     embedding: bool = False
+    # Local chat only: a small GGUF of the same vocabulary that drafts tokens for
+    # speculative decoding. One that cannot be used leaves the model loaded without
+    # it; `Loaded.model["draft_error"]` says why.
+    draft_path: str | None = None
 
 
 @dataclass(frozen=True)
@@ -149,7 +153,8 @@ class LoadProgress:
 @dataclass(frozen=True)
 class Loaded:
     """`model` holds n_ctx, n_ctx_train, n_batch, threads, gpu_layers, chat_template,
-    chat_format, load_s, backend, description, fallback (see LoadedInfo)."""
+    chat_format, load_s, backend, description, fallback, draft, draft_error (see
+    LoadedInfo)."""
 
     id: int | None
     model: dict[str, Any]
@@ -294,7 +299,7 @@ class ReplyStats:
     dropped_messages: int = 0  # oldest messages left out to fit the context
     n_ctx: int = 0
     restored_state: bool = False  # a saved chat state was swapped in
-    draft_tokens: int = 0  # tokens proposed by prompt lookup and checked by the model
+    draft_tokens: int = 0  # tokens proposed (prompt lookup, draft model), checked by the model
     accepted_tokens: int = 0  # of those, kept in the reply
 
     def to_dict(self) -> dict[str, Any]:

@@ -556,6 +556,9 @@ class MainWindow(QMainWindow):
                 .replace("%1", f"{in_effect:,}")
                 .replace("%2", f"{asked:,}")
             )
+        draft_error = loaded.get("draft_error")
+        if draft_error:  # the model chats; the draft model asked for did not load
+            self.notify(str(draft_error))
         if self.banner.isVisible() and self.chats.can_retry is False and not self.banner.sticky:
             self.banner.hide()
 

@@ -80,6 +80,31 @@ _RULES: list[tuple[str, Callable[[], str]]] = [
         r"Model (\S+) could not be loaded: ",
         lambda: QCoreApplication.translate("RuntimeMessages", "Model %1 could not be loaded: "),
     ),
+    # A draft model refused (core/models/draft_compat.py, engine/local/runtime.py).
+    (
+        r"Draft model (\S+) was not loaded: ",
+        lambda: QCoreApplication.translate("RuntimeMessages", "Draft model %1 was not loaded: "),
+    ),
+    (
+        r"(\S[^\n:]*?) has a different vocabulary: ([\d,]+) tokens, the chat model has "
+        r"([\d,]+)",
+        lambda: QCoreApplication.translate(
+            "RuntimeMessages",
+            "%1 has a different vocabulary: %2 tokens, the chat model has %3",
+        ),
+    ),
+    (
+        r"(\S[^\n:]*?) has a different vocabulary: token ([\d,]+) differs \(([^\n]*)\)",
+        lambda: QCoreApplication.translate(
+            "RuntimeMessages", "%1 has a different vocabulary: token %2 differs (%3)"
+        ),
+    ),
+    (
+        r"(\S[^\n:]*?) has a different tokenizer: ([^\n,]+), the chat model has ([^\n]+)",
+        lambda: QCoreApplication.translate(
+            "RuntimeMessages", "%1 has a different tokenizer: %2, the chat model has %3"
+        ),
+    ),
     (
         r"Model (\S+) is too large for this machine: ",
         lambda: QCoreApplication.translate(

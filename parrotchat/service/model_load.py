@@ -72,6 +72,7 @@ def load_request(
         threads=settings.threads,
         batch=settings.batch_size,
         chat_format=chat_format,
+        draft_path=settings.draft_models.get(str(model.path)),
     )
 
 

@@ -766,6 +766,41 @@ Translate and Summarize are one click away under the message box.</source>
     </message>
 </context>
 <context>
+    <name>DraftPicker</name>
+    <message>
+        <source>Choose draft model…</source>
+        <translation>초안 모델 고르기…</translation>
+    </message>
+    <message>
+        <source>A small model with the same vocabulary guesses the next words; the chat model keeps only the guesses it would have written itself. Used while Draft ahead is on.</source>
+        <translation>어휘가 같은 작은 모델이 다음 단어를 짐작하고, 대화 모델은 자기가 직접 썼을 짐작만 받아들입니다. 미리 짐작하기가 켜져 있을 때 쓰입니다.</translation>
+    </message>
+    <message>
+        <source>No draft model</source>
+        <translation>초안 모델 없음</translation>
+    </message>
+    <message>
+        <source>Draft model: none</source>
+        <translation>초안 모델: 없음</translation>
+    </message>
+    <message>
+        <source>Draft model: %1</source>
+        <translation>초안 모델: %1</translation>
+    </message>
+    <message>
+        <source>Not used as draft model: %1</source>
+        <translation>초안 모델로 쓰지 않습니다: %1</translation>
+    </message>
+    <message>
+        <source>Choose a draft model</source>
+        <translation>초안 모델 고르기</translation>
+    </message>
+    <message>
+        <source>GGUF models (*.gguf);;All files (*)</source>
+        <translation>GGUF 모델 (*.gguf);;모든 파일 (*)</translation>
+    </message>
+</context>
+<context>
     <name>ErrorBanner</name>
     <message>
         <source>Retry</source>
@@ -1509,6 +1544,22 @@ Chat with language models on your own computer.</source>
     <message>
         <source>Model %1 could not be loaded: </source>
         <translation>모델 %1을(를) 불러올 수 없습니다: </translation>
+    </message>
+    <message>
+        <source>Draft model %1 was not loaded: </source>
+        <translation>초안 모델 %1을(를) 불러오지 않았습니다: </translation>
+    </message>
+    <message>
+        <source>%1 has a different vocabulary: %2 tokens, the chat model has %3</source>
+        <translation>%1의 어휘가 다릅니다: 토큰 %2개, 대화 모델은 %3개</translation>
+    </message>
+    <message>
+        <source>%1 has a different vocabulary: token %2 differs (%3)</source>
+        <translation>%1의 어휘가 다릅니다: 토큰 %2이(가) 다릅니다 (%3)</translation>
+    </message>
+    <message>
+        <source>%1 has a different tokenizer: %2, the chat model has %3</source>
+        <translation>%1의 토크나이저가 다릅니다: %2, 대화 모델은 %3</translation>
     </message>
     <message>
         <source>Model %1 is too large for this machine: </source>

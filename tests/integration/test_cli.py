@@ -315,3 +315,20 @@ def test_bench_names_an_input_file_it_cannot_read(tmp_path: Path) -> None:
     assert result.returncode != 0
     line = one_line_error(result)
     assert "nothing.txt" in line and "cannot be read" in line
+
+
+def test_ask_warns_when_the_draft_model_does_not_fit_and_answers(tmp_path: Path) -> None:
+    from parrotchat.core.models.starter import starter_model_path
+    from parrotchat.core.paths import AppPaths
+    from parrotchat.core.settings import Settings, save_settings
+
+    other = write_tiny_llama(tmp_path / "other-draft.gguf")
+    settings = Settings()
+    settings.draft_models = {str(starter_model_path()): str(other)}
+    save_settings(AppPaths.portable(tmp_path / "home").settings_file, settings)
+    result = parrot("ask", "Say hi.", "--max-tokens", "4", home=tmp_path / "home")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip()
+    warnings = [ln for ln in result.stderr.splitlines() if "other-draft.gguf" in ln]
+    assert len(warnings) == 1 and warnings[0].startswith("parrotchat: warning: Draft model ")
+    assert "different vocabulary" in warnings[0]

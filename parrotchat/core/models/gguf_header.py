@@ -100,14 +100,19 @@ class Header:
     meta: dict[str, object]
     tensors: tuple[Tensor, ...]
     size: int
+    # The vocabulary's raw token texts, only where asked for (`read_header(keep_tokens=)`):
+    # a 150k-token list is megabytes that a library scan has no use for.
+    tokens: list[bytes] | None = None
 
 
 _SKIP_BLOCK = 256 * 1024
 
 
 class _Walker:
-    def __init__(self, path: Path, f: BinaryIO, size: int) -> None:
+    def __init__(self, path: Path, f: BinaryIO, size: int, keep_tokens: bool = False) -> None:
         self.path, self.f, self.size, self.pos = path, f, size, 0
+        self.keep_tokens = keep_tokens
+        self.tokens: list[bytes] | None = None
 
     def fail(self, reason: str) -> ModelFileError:
         return model_file_error(self.path, reason)
@@ -140,6 +145,8 @@ class _Walker:
         instead of failing the load."""
         tokens: list[bytes] = []
         self._walk_strings(n, key, tokens.append)
+        if self.keep_tokens:
+            self.tokens = tokens
         # The whole-list checks run in C; the loop below only when one of them trips.
         distinct = set(tokens)
         if len(distinct) == n and b"" not in distinct and b"\0" not in b"\1".join(tokens):
@@ -297,8 +304,8 @@ class LongArray:
         self.length = length
 
 
-def _walk(path: Path, f: BinaryIO, size: int) -> Header:
-    w = _Walker(path, f, size)
+def _walk(path: Path, f: BinaryIO, size: int, keep_tokens: bool = False) -> Header:
+    w = _Walker(path, f, size, keep_tokens)
     n_tensors, n_kv = w.header()
     meta: dict[str, object] = {}
     for i in range(n_kv):
@@ -331,10 +338,10 @@ def _walk(path: Path, f: BinaryIO, size: int) -> Header:
             f"the file has {size:,} bytes ({have}% of the data); "
             "was the download or copy interrupted?"
         )
-    return Header(meta, tuple(tensors), size)
+    return Header(meta, tuple(tensors), size, w.tokens)
 
 
-def read_header(path: Path) -> Header:
+def read_header(path: Path, keep_tokens: bool = False) -> Header:
     try:
         st = path.stat()
     except ValueError:  # a NUL in the name
@@ -356,6 +363,6 @@ def read_header(path: Path) -> Header:
         raise model_file_error(path, "is empty (0 bytes)")
     try:
         with path.open("rb", buffering=1 << 20) as f:
-            return _walk(path, f, st.st_size)
+            return _walk(path, f, st.st_size, keep_tokens)
     except OSError as e:
         raise model_file_error(path, f"cannot be read ({e.strerror or e})") from None

@@ -191,6 +191,7 @@ class EngineHost:
             progress=progress,
             embedding=request.embedding,
             pooling=model.pooling_type,
+            draft_path=request.draft_path,
         )
         self.send(Loaded(req_id, info.to_dict()))
 

@@ -42,17 +42,57 @@ class DraftStats:
     accepted: int = 0
 
 
-class PromptLookup:
-    """The context's n-gram index plus an adaptive draft length, for one reply."""
+class DraftPolicy:
+    """How long the next draft may be, from how many of the earlier ones were kept.
 
-    def __init__(self, context: list[int]) -> None:
-        self.tokens: list[int] = []
-        # n-gram -> where its latest occurrence's continuation starts in self.tokens
-        self._next: dict[tuple[int, ...], int] = {}
+    One per draft source and reply: prompt lookup and a draft model earn their rates
+    apart, so that a source whose guesses fail pauses alone.
+    """
+
+    def __init__(self, stats: DraftStats | None = None) -> None:
         self.rate = _START_RATE
         self._pause = 0
         self._pause_len = _PAUSE_MIN
-        self.stats = DraftStats()
+        self.stats = stats or DraftStats()
+
+    def length(self, limit: int) -> int:
+        """The draft length that pays now, at most `limit`; 0 while drafting pauses.
+
+        Each call stands for one decode step (the pause counts steps)."""
+        if self._pause > 0:
+            self._pause -= 1
+            return 0
+        for rate, n in _LENGTH_FOR_RATE:
+            if self.rate >= rate:
+                return max(0, min(n, limit))
+        self._pause = self._pause_len
+        self._pause_len = min(_PAUSE_MAX, self._pause_len * 2)
+        self.rate = _LENGTH_FOR_RATE[0][0]  # after the pause, try again
+        return 0
+
+    def verified(self, drafted: int, accepted: int) -> None:
+        """Record how many of a draft's tokens the model agreed with."""
+        if drafted == 0:
+            return
+        self.stats.drafted += drafted
+        self.stats.accepted += accepted
+        # A fully accepted draft says "as good as the length allows"; a partial one
+        # gives the fraction kept.
+        observed = 1.0 if accepted == drafted else accepted / drafted
+        self.rate = _RATE_KEEP * self.rate + (1.0 - _RATE_KEEP) * observed
+        if observed == 1.0:
+            self._pause_len = _PAUSE_MIN
+
+
+class PromptLookup:
+    """The context's n-gram index plus an adaptive draft length, for one reply."""
+
+    def __init__(self, context: list[int], stats: DraftStats | None = None) -> None:
+        self.tokens: list[int] = []
+        # n-gram -> where its latest occurrence's continuation starts in self.tokens
+        self._next: dict[tuple[int, ...], int] = {}
+        self.policy = DraftPolicy(stats)
+        self.stats = self.policy.stats
         self.extend(context)
 
     def extend(self, tokens: list[int]) -> None:
@@ -68,20 +108,7 @@ class PromptLookup:
 
     def draft(self, limit: int) -> list[int]:
         """Up to `limit` tokens that may follow the context; [] when drafting does not pay."""
-        if self._pause > 0:
-            self._pause -= 1
-            return []
-        length = 0
-        for rate, n in _LENGTH_FOR_RATE:
-            if self.rate >= rate:
-                length = n
-                break
-        if length == 0:
-            self._pause = self._pause_len
-            self._pause_len = min(_PAUSE_MAX, self._pause_len * 2)
-            self.rate = _LENGTH_FOR_RATE[0][0]  # after the pause, try again
-            return []
-        length = min(length, limit)
+        length = self.policy.length(limit)
         if length <= 0:
             return []
         seq = self.tokens
@@ -96,14 +123,4 @@ class PromptLookup:
         return []
 
     def verified(self, drafted: int, accepted: int) -> None:
-        """Record how many of a draft's tokens the model agreed with."""
-        if drafted == 0:
-            return
-        self.stats.drafted += drafted
-        self.stats.accepted += accepted
-        # A fully accepted draft says "as good as the length allows"; a partial one
-        # gives the fraction kept.
-        observed = 1.0 if accepted == drafted else accepted / drafted
-        self.rate = _RATE_KEEP * self.rate + (1.0 - _RATE_KEEP) * observed
-        if observed == 1.0:
-            self._pause_len = _PAUSE_MIN
+        self.policy.verified(drafted, accepted)

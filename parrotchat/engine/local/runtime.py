@@ -36,10 +36,17 @@ import llama_cpp.llama_chat_format as chat_format_module
 import numpy as np
 
 from parrotchat.core.chats.context_budget import fit_messages
-from parrotchat.core.errors import ContextFullError, EngineError, NoChatTemplateError
+from parrotchat.core.errors import (
+    ContextFullError,
+    EngineError,
+    ModelFileError,
+    NoChatTemplateError,
+)
+from parrotchat.core.models.draft_compat import draft_incompatibility
 from parrotchat.core.sampling import SamplingParams
 from parrotchat.engine.local.cpu_features import use_extra_buffers
-from parrotchat.engine.local.prompt_lookup import MAX_DRAFT, PromptLookup
+from parrotchat.engine.local.draft_model import DraftModel
+from parrotchat.engine.local.prompt_lookup import MAX_DRAFT, DraftPolicy, PromptLookup
 from parrotchat.engine.local.state_cache import SavedState, StateCache, common_prefix
 from parrotchat.engine.local.templates.chat_template import ChatTemplate
 from parrotchat.engine.local.text_stream import TextStream
@@ -208,6 +215,8 @@ class LoadedInfo:
     # Do batched logits equal single-token logits bit for bit on this build and model?
     # Drafts are checked in batches, so only then can they never change a reply.
     exact_drafts: bool = False
+    draft: str | None = None  # the draft model loaded beside it (a path)
+    draft_error: str | None = None  # why the draft model asked for was not loaded
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -228,6 +237,7 @@ class LlamaRuntime:
         self._batch: Any = None  # the draft-verify batch, made at the first drafted reply
         self._abort_cb = llama_cpp.ggml_abort_callback(lambda _data: self.cancel.is_set())
         self._embed_batch = 0  # tokens packed into one llama_decode call when embedding
+        self.draft: DraftModel | None = None  # guesses tokens where prompt lookup has none
 
     # --- loading ---
 
@@ -242,9 +252,14 @@ class LlamaRuntime:
         progress: Callable[[float], None],
         embedding: bool = False,
         pooling: int | None = None,
+        draft_path: str | None = None,
     ) -> LoadedInfo:
         """Load for chat, or with `embedding` for EmbedRequest only. `pooling` is what
-        the file declares (ModelInfo.pooling_type); see `embedding_pooling`."""
+        the file declares (ModelInfo.pooling_type); see `embedding_pooling`.
+
+        `draft_path`: a draft model for speculative decoding, loaded after the chat
+        model. One that cannot be used leaves the chat model loaded without it, and
+        `LoadedInfo.draft_error` says why."""
         self.unload()
         if not os.path.isfile(path):
             raise EngineError(f"Model file {path}: not found")
@@ -260,6 +275,88 @@ class LlamaRuntime:
         # bounds how many tokens of several texts are packed into one call.
         pooling_type = embedding_pooling(pooling, name) if embedding else None
         n_batch = n_ctx if embedding else batch
+
+        llm, gpu_layers, fallback = self._open(
+            path, n_ctx, n_batch, threads, gpu_layers, progress, embedding, pooling_type
+        )
+        self.llm = llm
+        self._eog = None
+        self._embed_batch = max(1, min(batch, n_batch))
+        self._vocab = llama_cpp.llama_model_get_vocab(llm.model)
+        template = None if embedding else llm.metadata.get("tokenizer.chat_template") or None
+        if template is not None:
+            eos, bos = llm.token_eos(), llm.token_bos()
+            # One that does not compile still loads: render() says why, at chat time.
+            self._template = ChatTemplate(
+                template,
+                eos_token=llm._model.token_get_text(eos) if eos != -1 else "",
+                bos_token=llm._model.token_get_text(bos) if bos != -1 else "",
+            )
+        self.info = LoadedInfo(
+            path=path,
+            n_ctx=llm.n_ctx(),
+            n_ctx_train=llm._model.n_ctx_train(),
+            n_batch=llm.n_batch,
+            threads=threads,
+            gpu_layers=gpu_layers,
+            chat_template=template is not None,
+            chat_format=chat_format,
+            load_s=time.perf_counter() - started,
+            backend=backend_info()["backend"] if gpu_layers != 0 else "CPU",
+            description=llm._model.desc(),
+            fallback=fallback,
+            embedding=embedding,
+            n_embd=llm.n_embd(),
+            pooling=POOLING_NAMES.get(int(llm.pooling_type())) if embedding else None,
+            exact_drafts=False if embedding else self._batched_logits_match(),
+        )
+        if draft_path and not embedding:
+            try:
+                self.info.draft_error = self._load_draft(draft_path)
+            except Cancelled:
+                self.unload()  # a cancelled load leaves nothing half loaded
+                raise
+        return self.info
+
+    def _load_draft(self, path: str) -> str | None:
+        """Load the draft model beside the chat model; None, else why it was not."""
+        info = self.info
+        assert info is not None
+        name = os.path.basename(path)
+        try:
+            from parrotchat.core.models.info import validate_model_file
+
+            validate_model_file(path)  # llama.cpp aborts the process on some bad files
+        except ModelFileError as exc:
+            return f"Draft model {name} was not loaded: {exc}"
+        reason = draft_incompatibility(info.path, path)
+        if reason is None:
+            try:
+                # Its own load progress would restart the chat model's bar: not shown.
+                llm, _, _ = self._open(
+                    path, info.n_ctx, info.n_batch, info.threads, info.gpu_layers, _no_progress
+                )
+            except EngineError as exc:
+                reason = str(exc)
+        if reason is not None:
+            return f"Draft model {name} was not loaded: {reason}"
+        self.draft = DraftModel(llm, self.cancel)
+        info.draft = path
+        return None
+
+    def _open(
+        self,
+        path: str,
+        n_ctx: int,
+        n_batch: int,
+        threads: int,
+        gpu_layers: int,
+        progress: Callable[[float], None],
+        embedding: bool = False,
+        pooling_type: int | None = None,
+    ) -> tuple[llama_cpp.Llama, int, str | None]:
+        """A `Llama` for `path`, the GPU layers it got and why it fell back to the CPU."""
+        name = os.path.basename(path)
 
         def on_progress(value: float) -> bool:
             progress(value)
@@ -299,40 +396,12 @@ class LlamaRuntime:
                     gpu_layers = 0
                     continue
                 raise EngineError(f"Model {name} could not be loaded: {reason}") from exc
-        self.llm = llm
-        self._eog = None
-        self._embed_batch = max(1, min(batch, n_batch))
-        self._vocab = llama_cpp.llama_model_get_vocab(llm.model)
-        template = None if embedding else llm.metadata.get("tokenizer.chat_template") or None
-        if template is not None:
-            eos, bos = llm.token_eos(), llm.token_bos()
-            # One that does not compile still loads: render() says why, at chat time.
-            self._template = ChatTemplate(
-                template,
-                eos_token=llm._model.token_get_text(eos) if eos != -1 else "",
-                bos_token=llm._model.token_get_text(bos) if bos != -1 else "",
-            )
-        self.info = LoadedInfo(
-            path=path,
-            n_ctx=llm.n_ctx(),
-            n_ctx_train=llm._model.n_ctx_train(),
-            n_batch=llm.n_batch,
-            threads=threads,
-            gpu_layers=gpu_layers,
-            chat_template=template is not None,
-            chat_format=chat_format,
-            load_s=time.perf_counter() - started,
-            backend=backend_info()["backend"] if gpu_layers != 0 else "CPU",
-            description=llm._model.desc(),
-            fallback=fallback,
-            embedding=embedding,
-            n_embd=llm.n_embd(),
-            pooling=POOLING_NAMES.get(int(llm.pooling_type())) if embedding else None,
-            exact_drafts=False if embedding else self._batched_logits_match(),
-        )
-        return self.info
+        return llm, gpu_layers, fallback
 
     def unload(self) -> None:
+        if self.draft is not None:
+            self.draft.close()
+            self.draft = None
         if self.llm is not None:
             self.llm.close()
         if self._batch is not None:
@@ -563,9 +632,10 @@ class LlamaRuntime:
     ) -> tuple[str, int, bool, int]:
         """The plain loop's reply, several tokens per llama_decode where a draft holds.
 
-        Each batch is the last sampled token plus a draft from prompt lookup, all with
-        logits. The reply's own sampler then runs position by position: a drafted token
-        is kept while the sampler picks that very token, and the first token it picks
+        Each batch is the last sampled token plus a draft from prompt lookup, or where
+        that has none, from the draft model if one is loaded, all with logits. The
+        reply's own sampler then runs position by position: a drafted token is kept
+        while the sampler picks that very token, and the first token it picks
         otherwise is kept too. llama_sampler_sample accepts what it returns into the
         chain, so penalties and the random state see exactly the kept tokens, as in the
         plain loop. Cells of rejected tokens leave the KV cache. Every condition the
@@ -581,6 +651,10 @@ class LlamaRuntime:
         raw_ctx = llm.ctx
         batch = self._draft_batch()
         lookup = PromptLookup(prompt)
+        # The draft model earns its draft length apart from prompt lookup's.
+        draft_model = self.draft
+        model_policy = DraftPolicy(lookup.stats)
+        source = lookup.policy  # who proposed the batch's draft
         reason = "length"
         first = True
         n_reply = 0
@@ -625,7 +699,7 @@ class LlamaRuntime:
                     continue
                 break
             if draft:
-                lookup.verified(len(draft), kept)
+                source.verified(len(draft), kept)
             # The batch's first token always stays (the previous step sampled it), and
             # each drafted one the sampler agreed with; rejected cells are dropped.
             self._truncate(base + 1 + kept)
@@ -635,7 +709,12 @@ class LlamaRuntime:
             lookup.extend([*draft[:kept], token])
             base = llm.n_tokens
             room = min(max_tokens - n_reply, n_ctx - 1 - base, MAX_DRAFT)
-            draft = lookup.draft(room)
+            draft, source = lookup.draft(room), lookup.policy
+            if not draft and draft_model is not None:
+                length = model_policy.length(room)
+                if length:
+                    context = np.append(llm.input_ids[:base], np.intc(token))
+                    draft, source = draft_model.propose(context, length), model_policy
             self._decode_batch(batch, [token, *draft], base)
             indices = range(1 + len(draft))
         stats.draft_tokens = lookup.stats.drafted
@@ -924,6 +1003,10 @@ def prompt_chunks(n_past: int, n: int, n_batch: int) -> list[tuple[int, int]]:
     if len(aligned) <= len(plain) and attended(aligned) <= attended(plain):
         return aligned
     return plain
+
+
+def _no_progress(_value: float) -> None:
+    pass
 
 
 def _default_threads() -> int:

@@ -6,7 +6,8 @@ them when it closes. A change to the library ends in a rescan by the
 ModelController, so the model picker lists new models at once.
 
 Signals:
-    settingsChanged(): a setting was changed here (default model, network); save them.
+    settingsChanged(): a setting was changed here (default model, draft model, network);
+        save them.
 """
 
 from __future__ import annotations
@@ -67,6 +68,7 @@ class ModelsDialog(QDialog):
         self.library.defaultChosen.connect(self._default_chosen)
         self.library.libraryChanged.connect(self._rescan)
         self.library.useRequested.connect(self.models.choose)
+        self.library.draftChanged.connect(self._draft_changed)
         self.download.modelDownloaded.connect(self._downloaded)
         self.download.settingsSaved.connect(self.settingsChanged)
         self.recommended.downloadQueued.connect(self._catalog_download_queued)
@@ -97,6 +99,13 @@ class ModelsDialog(QDialog):
     def _default_chosen(self, model: ModelInfo) -> None:
         self.models.settings.default_model = model.name
         self.settingsChanged.emit()
+
+    @Slot(object)
+    def _draft_changed(self, model: ModelInfo) -> None:
+        self.settingsChanged.emit()
+        current = self.models.current
+        if current is not None and current.path == model.path:
+            self.models.reload()  # the engine loads a draft model with its chat model
 
     @Slot()
     def _rescan(self) -> None:

@@ -6,6 +6,7 @@ removals run on LibraryTasks' thread and end in a rescan.
 Signals:
     defaultChosen(object): the ModelInfo the user made the default.
     useRequested(object): load this ModelInfo in the window (button or double-click).
+    draftChanged(object): the ModelInfo whose draft model was set or cleared.
     libraryChanged(): a model was added or removed (rescan the library).
 """
 
@@ -33,6 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from parrotchat.gui.bench_runner import BenchRunner
+from parrotchat.gui.models.draft_picker import DraftPicker
 from parrotchat.gui.models.library_worker import LibraryTasks
 from parrotchat.gui.runtime_messages import plain
 
@@ -52,6 +54,7 @@ def _count(n: int | None) -> str:
 class LibraryTab(QWidget):
     defaultChosen = Signal(object)
     useRequested = Signal(object)
+    draftChanged = Signal(object)
     libraryChanged = Signal()
 
     def __init__(
@@ -109,6 +112,7 @@ class LibraryTab(QWidget):
         buttons.addWidget(self.default_button)
         buttons.addStretch(1)
         buttons.addWidget(self.bench_button)
+        self.draft = DraftPicker(models.settings)
         self.progress = QProgressBar()
         self.progress.setVisible(False)
         self.drop_hint = QLabel(self.tr("Drop .gguf files here to import them."))
@@ -119,6 +123,7 @@ class LibraryTab(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.table, 1)
         layout.addLayout(buttons)
+        layout.addWidget(self.draft)
         layout.addWidget(self.progress)
         layout.addWidget(self.drop_hint)
         layout.addWidget(self.message)
@@ -136,6 +141,7 @@ class LibraryTab(QWidget):
         self.reveal_button.clicked.connect(self.reveal_selected)
         self.default_button.clicked.connect(self.make_default)
         self.bench_button.clicked.connect(self.run_benchmark)
+        self.draft.draftChanged.connect(self.draftChanged)
         if self.bench is not None:
             self.bench.worker.measured.connect(self._measured)
             self.bench.worker.failed.connect(self._bench_failed)
@@ -246,6 +252,7 @@ class LibraryTab(QWidget):
         self.default_button.setEnabled(model is not None)
         self.bench_button.setEnabled(model is not None and not self._benchmarking)
         self.remove_button.setEnabled(model is not None and model.source != "starter")
+        self.draft.set_model(model)
 
     # --- actions -----------------------------------------------------------------------
 

@@ -265,3 +265,15 @@ def test_draft_ahead_is_on_by_default_kept_when_off_and_reset_when_not_a_bool(
     path.write_text(json.dumps({"schema_version": 1, "sampling": {"temperature": True}}))
     loaded, warnings = load_settings(path)
     assert loaded.sampling.temperature == SamplingParams().temperature and warnings
+
+
+def test_draft_models_round_trip_and_a_bad_map_resets_alone(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    settings = Settings()
+    settings.draft_models = {"/models/큰 모델.gguf": "/models/작은 모델.gguf"}
+    save_settings(path, settings)
+    assert load_settings(path) == (settings, [])
+    write_json(path, {"schema_version": 1, "draft_models": {"/a.gguf": 3}, "threads": 2})
+    loaded, warnings = load_settings(path)
+    assert loaded.draft_models == {} and loaded.threads == 2
+    assert len(warnings) == 1 and "'draft_models'" in warnings[0]

@@ -6,13 +6,13 @@ there are proposed as a draft; the model checks a whole draft in one batch and t
 engine keeps the part its own sampler agrees with (runtime.py). Nothing here touches
 llama.cpp: this module only decides what to propose and how much.
 
-How much to propose follows what a batch costs. Measured on the 2-core test machine
-(SmolLM2-135M, 1 thread, 1,500 tokens of context), a batch of k tokens costs, in
-single-token decodes: k=2 1.46, k=3 1.8, k=4 2.4, k=6 3.1, k=8 4.3, k=16 7.2 (and
-1.64 for k=2 while the machine was busier). A draft of d tokens pays only when the
-expected number kept beats that extra cost: a per-token acceptance of roughly 0.46-0.55
-for d=1, 0.53 for d=2, 0.68 for d=3, 0.72 for d=5. Below that, drafting pauses for a
-while and tries again later, so that chat with nothing to copy is not slowed down.
+How much to propose follows what a batch costs, measured while the reply runs
+(`BatchCosts`): on the 2-core test machines a batch of k tokens cost k=2 1.46-2.1 and
+k=6 3.1-5.0 one-token decodes (SmolLM2-135M, 1,500 tokens of context), so there a draft
+pays only when nearly all of it is kept. A large model whose decode waits on memory
+pays far less per extra token, and drafts longer. When no draft length beats the plain
+loop, drafting pauses for a while and tries again later, so that chat with nothing to
+copy is not slowed down.
 """
 
 from __future__ import annotations
@@ -25,14 +25,15 @@ from dataclasses import dataclass
 MAX_DRAFT = 5
 MAX_ORDER = 3  # the longest n-gram matched
 
-# Per-token acceptance (a running average) each draft length needs to pay for itself,
-# from the batch costs above.
-_LENGTH_FOR_RATE = ((0.88, 5), (0.8, 4), (0.7, 3), (0.6, 2), (0.52, 1))
-# Short drafts first: measured on free chat, starting at 4-token drafts cost 4-18 % of
-# the decode speed before the pause set in; full acceptance lengthens them within 3 drafts.
+# What a batch of k tokens costs in one-token decodes before this reply has measured it.
+# Between the two 2-core machines measured (1,500 tokens of context, SmolLM2-135M): k=2
+# 1.46-2.1, k=6 3.1-5.0. A large model, whose decode waits on memory, pays far less.
+_PRIOR_RATIO = {k: 1.0 + 0.5 * (k - 1) for k in range(2, MAX_DRAFT + 2)}
+_COST_KEEP = 0.8  # weight of a cost's history per measured decode
 _START_RATE = 0.62
 _RATE_KEEP = 0.7  # weight of the running average's history per draft
-_PAUSE_MIN = 16  # tokens decoded without drafts after the rate fell too low
+_MARGIN = 1.03  # a draft must promise 3 % more tokens per second than none
+_PAUSE_MIN = 16  # tokens decoded without drafts after drafting stopped paying
 _PAUSE_MAX = 256
 
 
@@ -42,33 +43,77 @@ class DraftStats:
     accepted: int = 0
 
 
-class DraftPolicy:
-    """How long the next draft may be, from how many of the earlier ones were kept.
+class BatchCosts:
+    """What a decode of k tokens costs against a decode of one, measured as the reply
+    goes (the machine, the model and the context length all change it), starting from
+    _PRIOR_RATIO. Shared by every draft source of a reply."""
 
-    One per draft source and reply: prompt lookup and a draft model earn their rates
-    apart, so that a source whose guesses fail pauses alone.
+    def __init__(self) -> None:
+        self.single: float | None = None  # seconds of a one-token decode (running average)
+        self.ratio = dict(_PRIOR_RATIO)
+        self.guess_ratio = 0.0  # a draft model's cost per guessed token, in one-token decodes
+
+    def record(self, k: int, seconds: float) -> None:
+        if k == 1:
+            self.single = _average(self.single, seconds)
+        elif self.single and k in self.ratio:
+            # One decode slowed by the rest of the machine must not stop drafting alone.
+            sample = min(max(seconds / self.single, 0.9), 1.5 * k)
+            self.ratio[k] = _average(self.ratio[k], sample)
+
+    def record_guesses(self, n: int, seconds: float) -> None:
+        if n > 0 and self.single:
+            self.guess_ratio = _average(self.guess_ratio or None, seconds / n / self.single)
+
+
+def _average(old: float | None, sample: float) -> float:
+    return sample if old is None else _COST_KEEP * old + (1.0 - _COST_KEEP) * sample
+
+
+class DraftPolicy:
+    """How long the next draft may be: the length that promises the most tokens per
+    second, from how many of the earlier drafts were kept and what batches cost.
+
+    A draft of d tokens, each kept with probability p once the ones before it were,
+    yields 1 + p + ... + p^d tokens for the price of a (d+1)-token batch (plus d guesses
+    of a draft model). When no length beats the plain loop, drafting pauses and tries
+    again later, so that chat with nothing to copy is not slowed down. One per draft
+    source and reply: prompt lookup and a draft model earn their rates apart.
     """
 
-    def __init__(self, stats: DraftStats | None = None) -> None:
+    def __init__(self, stats: DraftStats | None = None, costs: BatchCosts | None = None) -> None:
         self.rate = _START_RATE
         self._pause = 0
         self._pause_len = _PAUSE_MIN
+        self._probe = True  # a reply starts with one short try
         self.stats = stats or DraftStats()
+        self.costs = costs or BatchCosts()
 
-    def length(self, limit: int) -> int:
+    def length(self, limit: int, guessed: bool = False) -> int:
         """The draft length that pays now, at most `limit`; 0 while drafting pauses.
+        `guessed`: the draft comes from a draft model, whose guesses cost decodes too.
 
         Each call stands for one decode step (the pause counts steps)."""
         if self._pause > 0:
             self._pause -= 1
             return 0
-        for rate, n in _LENGTH_FOR_RATE:
-            if self.rate >= rate:
-                return max(0, min(n, limit))
-        self._pause = self._pause_len
-        self._pause_len = min(_PAUSE_MAX, self._pause_len * 2)
-        self.rate = _LENGTH_FOR_RATE[0][0]  # after the pause, try again
-        return 0
+        per_guess = self.costs.guess_ratio if guessed else 0.0
+        best, best_gain, expected, kept = 0, _MARGIN, 1.0, 1.0
+        for d in range(1, min(limit, MAX_DRAFT) + 1):
+            kept *= self.rate
+            expected += kept
+            gain = expected / (self.costs.ratio[d + 1] + d * per_guess)
+            if gain > best_gain:
+                best, best_gain = d, gain
+        if self._probe:  # the first draft after a pause: one short try
+            self._probe = False
+            return min(max(best, 1), limit)
+        if best == 0 and limit > 0:
+            self._pause = self._pause_len
+            self._pause_len = min(_PAUSE_MAX, self._pause_len * 2)
+            self.rate = _START_RATE
+            self._probe = True
+        return best
 
     def verified(self, drafted: int, accepted: int) -> None:
         """Record how many of a draft's tokens the model agreed with."""
@@ -87,11 +132,13 @@ class DraftPolicy:
 class PromptLookup:
     """The context's n-gram index plus an adaptive draft length, for one reply."""
 
-    def __init__(self, context: list[int], stats: DraftStats | None = None) -> None:
+    def __init__(
+        self, context: list[int], stats: DraftStats | None = None, costs: BatchCosts | None = None
+    ) -> None:
         self.tokens: list[int] = []
         # n-gram -> where its latest occurrence's continuation starts in self.tokens
         self._next: dict[tuple[int, ...], int] = {}
-        self.policy = DraftPolicy(stats)
+        self.policy = DraftPolicy(stats, costs)
         self.stats = self.policy.stats
         self.extend(context)
 

@@ -46,7 +46,7 @@ from parrotchat.core.models.draft_compat import draft_incompatibility
 from parrotchat.core.sampling import SamplingParams
 from parrotchat.engine.local.cpu_features import use_extra_buffers
 from parrotchat.engine.local.draft_model import DraftModel
-from parrotchat.engine.local.prompt_lookup import MAX_DRAFT, DraftPolicy, PromptLookup
+from parrotchat.engine.local.prompt_lookup import MAX_DRAFT, BatchCosts, DraftPolicy, PromptLookup
 from parrotchat.engine.local.state_cache import SavedState, StateCache, common_prefix
 from parrotchat.engine.local.templates.chat_template import ChatTemplate
 from parrotchat.engine.local.text_stream import TextStream
@@ -650,10 +650,11 @@ class LlamaRuntime:
         smpl = sampler.sampler
         raw_ctx = llm.ctx
         batch = self._draft_batch()
-        lookup = PromptLookup(prompt)
+        costs = BatchCosts()
+        lookup = PromptLookup(prompt, costs=costs)
         # The draft model earns its draft length apart from prompt lookup's.
         draft_model = self.draft
-        model_policy = DraftPolicy(lookup.stats)
+        model_policy = DraftPolicy(lookup.stats, costs)
         source = lookup.policy  # who proposed the batch's draft
         reason = "length"
         first = True
@@ -711,11 +712,15 @@ class LlamaRuntime:
             room = min(max_tokens - n_reply, n_ctx - 1 - base, MAX_DRAFT)
             draft, source = lookup.draft(room), lookup.policy
             if not draft and draft_model is not None:
-                length = model_policy.length(room)
+                length = model_policy.length(room, guessed=True)
                 if length:
                     context = np.append(llm.input_ids[:base], np.intc(token))
+                    guessing = time.perf_counter()
                     draft, source = draft_model.propose(context, length), model_policy
+                    costs.record_guesses(len(draft), time.perf_counter() - guessing)
+            decoding = time.perf_counter()
             self._decode_batch(batch, [token, *draft], base)
+            costs.record(1 + len(draft), time.perf_counter() - decoding)
             indices = range(1 + len(draft))
         stats.draft_tokens = lookup.stats.drafted
         stats.accepted_tokens = lookup.stats.accepted

@@ -287,7 +287,7 @@ def llama_server(binary: str, model: str, threads: int) -> OtherServer:
 
 
 def decode_and_ttft(
-    server: ServeProcess, engine: EngineClient, key: str, reps: int, reply: int
+    server: ServeProcess, engine: EngineClient, key: str, reps: int, reply: int, drafts: bool
 ) -> dict[str, Any]:
     port = server.port
     ratios_chat: list[float] = []
@@ -303,7 +303,10 @@ def decode_and_ttft(
             port, "/v1/completions", {**body, "stream_options": {"include_usage": True}}, key
         )
         direct = timed_engine(
-            engine, CompleteRequest(COUNTING, {"temperature": 0.0, "max_tokens": reply})
+            engine,
+            CompleteRequest(
+                COUNTING, {"temperature": 0.0, "max_tokens": reply, "draft_ahead": drafts}
+            ),
         )
         ratios_text.append(api["decode_tps"] / direct["decode_tps"])
         lengths.append(api["tokens"])
@@ -319,7 +322,8 @@ def decode_and_ttft(
         }
         api = timed_stream(port, "/v1/chat/completions", chat_body, key)
         direct = timed_engine(
-            engine, ChatRequest(messages, {"temperature": 0.0, "max_tokens": reply})
+            engine,
+            ChatRequest(messages, {"temperature": 0.0, "max_tokens": reply, "draft_ahead": drafts}),
         )
         if api["tokens"] > 16 and direct["tokens"] > 16:
             ratios_chat.append(api["decode_tps"] / direct["decode_tps"])
@@ -499,6 +503,9 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--reps", type=int, default=5)
     parser.add_argument("--reply-tokens", type=int, default=256)
+    # Draft lengths follow each engine's own timings, so two engines may draft apart on
+    # a noisy machine; "off" measures the API's own cost alone.
+    parser.add_argument("--draft-ahead", choices=("on", "off"), default="on")
     parser.add_argument("--no-llama-cpp-server", action="store_true")
     parser.add_argument("--llama-server", metavar="PATH", help="llama.cpp's llama-server binary")
     parser.add_argument("--out", metavar="FILE")
@@ -513,11 +520,18 @@ def main() -> int:
             "n_ctx": N_CTX,
             "reps": args.reps,
             "reply_tokens": args.reply_tokens,
+            "draft_ahead": args.draft_ahead,
         },
     }
     steps: list[tuple[str, Callable[[], dict[str, Any]]]] = []
     home = Path(tempfile.mkdtemp(prefix="serve-bench-"))
-    settings = {"threads": args.threads, "context_length": N_CTX, "serve_max_waiting": 16}
+    drafts = args.draft_ahead == "on"
+    settings: dict[str, Any] = {
+        "threads": args.threads,
+        "context_length": N_CTX,
+        "serve_max_waiting": 16,
+        "sampling": {"draft_ahead": drafts},
+    }
     with ServeProcess(
         home,
         "--model",
@@ -541,7 +555,7 @@ def main() -> int:
         steps.append(
             (
                 "decode and first token",
-                lambda: decode_and_ttft(server, engine, key, args.reps, args.reply_tokens),
+                lambda: decode_and_ttft(server, engine, key, args.reps, args.reply_tokens, drafts),
             )
         )
         steps.append(("disconnect", lambda: disconnect_to_stopped(server, key, args.reps)))

@@ -301,6 +301,9 @@ class ReplyStats:
     restored_state: bool = False  # a saved chat state was swapped in
     draft_tokens: int = 0  # tokens proposed (prompt lookup, draft model), checked by the model
     accepted_tokens: int = 0  # of those, kept in the reply
+    # The build's batched logits equal one token's, so drafts never change a reply; when
+    # not, the engine does not draft (runtime.py `_batched_logits_match`).
+    exact_drafts: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -96,6 +96,6 @@ def measure(
         "draft_tokens": int(stats.get("draft_tokens", 0)),
         "accepted_tokens": int(stats.get("accepted_tokens", 0)),
         # False: this build's batches round differently, so the engine does not draft.
-        "exact_drafts": bool(session.loaded.get("exact_drafts", False)),
+        "exact_drafts": bool(stats.get("exact_drafts", False)),
         "reply_sha256": hashlib.sha256("".join(reply).encode("utf-8")).hexdigest(),
     }

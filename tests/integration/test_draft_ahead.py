@@ -146,11 +146,21 @@ PROMPTS = st.sampled_from(
 )
 
 
-def test_this_build_gives_batches_the_logits_of_single_tokens(runtime: LlamaRuntime) -> None:
+def test_this_build_gives_batches_the_logits_of_single_tokens(starter_model: Path) -> None:
     """The README's install builds llama.cpp without llamafile's sgemm; with it, a batch
-    sums in another order and the engine would not draft at all (the next test)."""
-    assert runtime.info is not None
-    assert runtime.info.exact_drafts
+    sums in another order and the engine would not draft at all (the next test). The
+    check runs once, at the first reply with draft ahead on."""
+    rt = LlamaRuntime(threading.Event())
+    info = rt.load(str(starter_model), 1024, 0, 2, 512, None, lambda _f: None)
+    try:
+        assert info.exact_drafts is None
+        _, plain = reply(rt, REPEAT, draft_ahead=False)
+        assert info.exact_drafts is None and not plain.exact_drafts
+        text, stats = reply(rt, REPEAT)
+        assert info.exact_drafts is True and stats.exact_drafts
+        assert "quick brown fox" in text and stats.draft_tokens > 0
+    finally:
+        rt.unload()
 
 
 def test_no_drafts_where_batches_are_not_exact(runtime: LlamaRuntime) -> None:

@@ -213,8 +213,9 @@ class LoadedInfo:
     n_embd: int = 0
     pooling: str | None = None  # embedding: "mean", "cls", "last"
     # Do batched logits equal single-token logits bit for bit on this build and model?
-    # Drafts are checked in batches, so only then can they never change a reply.
-    exact_drafts: bool = False
+    # Drafts are checked in batches, so only then can they never change a reply. None:
+    # not checked yet (the first reply with draft ahead on checks).
+    exact_drafts: bool | None = None
     draft: str | None = None  # the draft model loaded beside it (a path)
     draft_error: str | None = None  # why the draft model asked for was not loaded
 
@@ -308,7 +309,6 @@ class LlamaRuntime:
             embedding=embedding,
             n_embd=llm.n_embd(),
             pooling=POOLING_NAMES.get(int(llm.pooling_type())) if embedding else None,
-            exact_drafts=False if embedding else self._batched_logits_match(),
         )
         if draft_path and not embedding:
             try:
@@ -525,6 +525,14 @@ class LlamaRuntime:
         """
         llm = self._require()
         self.cancel.clear()
+        info = self.info
+        if sampling.draft_ahead and info is not None and info.exact_drafts is None:
+            # Once per load, and only for a model that drafts: not at load, where it would
+            # cost every load (about 2 s for a 7B model on a CPU) and make a model that
+            # breaks llama.cpp's tokenizer crash before the window can show it.
+            info.exact_drafts = self._batched_logits_match()
+        drafting = sampling.draft_ahead and info is not None and bool(info.exact_drafts)
+        stats.exact_drafts = bool(info is not None and info.exact_drafts)
         stats.restored_state = self._reuse_best_state(tokens)
         prefix = common_prefix(llm.input_ids[: llm.n_tokens].tolist(), tokens)
         # At least the last prompt token is evaluated again: its logits start the reply.
@@ -553,7 +561,7 @@ class LlamaRuntime:
         sampler = self._sampler(sampling, ignore_eos)
         stream = TextStream(sampling.stop)
         decode_started = time.perf_counter()
-        if sampling.draft_ahead and self.info is not None and self.info.exact_drafts:
+        if drafting:
             reason, n_reply, first, n_emitted = self._decode_drafted(
                 tokens, sampler, stream, sampling.max_tokens, stats, emit, started
             )
@@ -743,8 +751,8 @@ class LlamaRuntime:
         near-tie then flips (measured: up to 0.8 apart on the starter model). The
         batch starts 32 tokens in: with few cells to attend to, the two sums agree
         more often by chance (seen on a default build: the first 2-4 positions equal
-        8-64 tokens in, none 128 in). Cost: 38 tokens read and 6 decoded at load
-        (0.1-0.3 s for the starter model on the 2-core test machine).
+        8-64 tokens in, none 128 in). Cost: 38 tokens read and 6 decoded (0.15 s for
+        the starter model on the 2-core test machine); the KV cache is emptied.
         """
         llm = self._require()
         tokens = llm.tokenize(_PROBE_TEXT.encode("utf-8"), add_bos=True, special=False)

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from gui_helpers import WindowFactory
 from pytestqt.qtbot import QtBot
 from screenshots import save_shot
+
+from parrotchat.gui.chat import controller as chat_controller
 
 READING = {"en": "Reading your message… {}%", "ko": "메시지를 읽는 중… {}%"}
 LONG = " ".join(f"Note {i}: the parrot repeats what it hears in the garden." for i in range(90))
@@ -23,8 +26,11 @@ def count_in(label_text: str) -> int:
 
 
 def test_reading_progress_then_text_and_a_true_context_count(
-    make_window: WindowFactory, qtbot: QtBot, ui_lang: str
+    make_window: WindowFactory, qtbot: QtBot, ui_lang: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # The reply (10 tokens, 6 of them drafted) streams in 0.1 s, within one interval of
+    # the count's rate limit: shown at every chunk here, so that its growth can be seen.
+    monkeypatch.setattr(chat_controller, "USAGE_INTERVAL_S", 0.0)
     session = make_window(ui_lang=ui_lang)
     window, view, chats = session.window, session.window.chat_view, session.chats
     window.resize(1100, 760)

@@ -267,8 +267,8 @@ Translate and Summarize are one click away under the message box.</source>
         <translation>모델이 방금 쓴 단어를 되풀이하지 않게 합니다. 1.0은 끔, 1.1은 약하게이며, 너무 높이면 표현이 어색해집니다.</translation>
     </message>
     <message>
-        <source>Faster replies that copy from the message (translations, summaries, answers from documents): the model checks several guessed words at once and keeps the ones it would have written. It turns itself off while guesses miss. The reply is the same as without it: it only works where llama.cpp computes several words exactly as it computes one (checked when the model loads; the stats line shows no drafts otherwise).</source>
-        <translation>메시지를 옮겨 쓰는 답(번역, 요약, 문서에서 찾은 답)이 빨라집니다. 모델이 미리 짐작한 여러 단어를 한 번에 확인하고, 모델이 스스로 썼을 단어만 남깁니다. 짐작이 빗나가는 동안에는 저절로 꺼집니다. 답은 끈 때와 똑같습니다. llama.cpp가 여러 단어를 한꺼번에 계산한 결과가 한 단어씩 계산한 결과와 정확히 같을 때만 작동하기 때문입니다(모델을 불러올 때 확인하며, 아니면 통계 줄에 미리 짐작한 단어가 나오지 않습니다).</translation>
+        <source>Faster replies that copy from the message (translations, summaries, answers from documents): the model checks several guessed words at once and keeps the ones it would have written. It turns itself off while guesses miss. The reply is the same as without it: it only works where llama.cpp computes several words exactly as it computes one (checked at the model&apos;s first reply with it on; the stats line shows no drafts otherwise).</source>
+        <translation>메시지를 옮겨 쓰는 답(번역, 요약, 문서에서 찾은 답)이 빨라집니다. 모델이 미리 짐작한 여러 단어를 한 번에 확인하고, 모델이 스스로 썼을 단어만 남깁니다. 짐작이 빗나가는 동안에는 저절로 꺼집니다. 답은 끈 때와 똑같습니다. llama.cpp가 여러 단어를 한꺼번에 계산한 결과가 한 단어씩 계산한 결과와 정확히 같을 때만 작동하기 때문입니다(이 기능을 켠 첫 답변에서 모델마다 확인하며, 아니면 통계 줄에 미리 짐작한 단어가 나오지 않습니다).</translation>
     </message>
     <message>
         <source>The starting point of the model&apos;s random choices. The same seed, settings and message give the same reply again; random gives a new one each time.</source>

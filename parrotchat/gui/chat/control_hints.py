@@ -56,8 +56,8 @@ def control_hints() -> dict[str, str]:
             "from documents): the model checks several guessed words at once and keeps the "
             "ones it would have written. It turns itself off while guesses miss. The reply "
             "is the same as without it: it only works where llama.cpp computes several "
-            "words exactly as it computes one (checked when the model loads; the stats "
-            "line shows no drafts otherwise).",
+            "words exactly as it computes one (checked at the model's first reply with "
+            "it on; the stats line shows no drafts otherwise).",
         ),
         "seed": QCoreApplication.translate(
             "ControlHints",

@@ -102,3 +102,10 @@ def test_one_slow_decode_does_not_stop_drafting() -> None:
     before = costs.ratio[2]
     costs.record(2, 5.0)  # the machine stalled once
     assert costs.ratio[2] <= 0.8 * before + 0.2 * 3.0 + 1e-9
+
+
+def test_a_single_matching_token_drafts_nothing() -> None:
+    lookup = sure(PromptLookup([7, 40, 7, 41, 8, 7]))
+    assert lookup.draft(MAX_DRAFT) == []
+    lookup = sure(PromptLookup([7, 40, 41, 8, 7, 40]))
+    assert lookup.draft(MAX_DRAFT) == [41, 8, 7, 40]

@@ -663,7 +663,7 @@ class LlamaRuntime:
         # The draft model earns its draft length apart from prompt lookup's.
         draft_model = self.draft
         model_policy = DraftPolicy(lookup.stats, costs)
-        source = lookup.policy  # who proposed the batch's draft
+        source: PromptLookup | DraftPolicy = lookup  # who proposed the batch's draft
         reason = "length"
         first = True
         n_reply = 0
@@ -718,7 +718,7 @@ class LlamaRuntime:
             lookup.extend([*draft[:kept], token])
             base = llm.n_tokens
             room = min(max_tokens - n_reply, n_ctx - 1 - base, MAX_DRAFT)
-            draft, source = lookup.draft(room), lookup.policy
+            draft, source = lookup.draft(room), lookup
             if not draft and draft_model is not None:
                 length = model_policy.length(room, guessed=True)
                 if length:

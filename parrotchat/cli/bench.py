@@ -82,7 +82,9 @@ def run_bench(
         )
         print(f"  first token     {result['ttft_s']:>8} s")
         print(f"  reply           {result['decode_tokens_per_s']:>8} tokens/s ({n} tokens)")
-        if result["exact_drafts"]:
+        if not speculative:
+            print("  drafted              off (--speculative off)")
+        elif result["exact_drafts"]:
             print(
                 f"  drafted         {result['draft_tokens']:>8} tokens "
                 f"({result['accepted_tokens']} accepted)"

@@ -302,8 +302,9 @@ class ReplyStats:
     draft_tokens: int = 0  # tokens proposed (prompt lookup, draft model), checked by the model
     accepted_tokens: int = 0  # of those, kept in the reply
     # The build's batched logits equal one token's, so drafts never change a reply; when
-    # not, the engine does not draft (runtime.py `_batched_logits_match`).
-    exact_drafts: bool = False
+    # not, the engine does not draft (runtime.py `_batched_logits_match`). None: not
+    # checked yet, as drafting was off for every reply since the model loaded.
+    exact_drafts: bool | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -95,7 +95,8 @@ def measure(
         "stop_reason": stats.get("stop_reason"),
         "draft_tokens": int(stats.get("draft_tokens", 0)),
         "accepted_tokens": int(stats.get("accepted_tokens", 0)),
-        # False: this build's batches round differently, so the engine does not draft.
-        "exact_drafts": bool(stats.get("exact_drafts", False)),
+        # False: this build's batches round differently, so the engine does not draft;
+        # None: not checked (drafting was off).
+        "exact_drafts": stats.get("exact_drafts"),
         "reply_sha256": hashlib.sha256("".join(reply).encode("utf-8")).hexdigest(),
     }

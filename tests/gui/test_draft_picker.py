@@ -11,7 +11,10 @@ from PySide6.QtCore import QCoreApplication, Qt, QTranslator
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
+from parrotchat.core.models.info import ModelInfo
 from parrotchat.core.settings import load_settings
+from parrotchat.gui.main import WindowSession
+from parrotchat.gui.models.library_tab import LibraryTab
 
 KO_QM = Path(__file__).resolve().parents[2] / "resources" / "translations" / "parrotchat_ko.qm"
 
@@ -20,15 +23,23 @@ def saved_drafts(path: Path) -> dict[str, str]:
     return load_settings(path)[0].draft_models if path.exists() else {}
 
 
-def test_a_draft_of_another_vocabulary_is_refused_and_not_saved(
-    make_window: WindowFactory, qtbot: QtBot, tmp_path: Path
-) -> None:
+def library_with_a_model(
+    make_window: WindowFactory, qtbot: QtBot
+) -> tuple[WindowSession, LibraryTab, ModelInfo]:
+    """A window, its Library tab, and the first model there selected."""
     session = make_window()
     tab = session.window.open_models().library
     qtbot.waitUntil(lambda: tab.table.rowCount() >= 1, timeout=10_000)
     tab.table.selectRow(0)
     chat = tab.selected()
     assert chat is not None
+    return session, tab, chat
+
+
+def test_a_draft_of_another_vocabulary_is_refused_and_not_saved(
+    make_window: WindowFactory, qtbot: QtBot, tmp_path: Path
+) -> None:
+    session, tab, chat = library_with_a_model(make_window, qtbot)
     other = write_tiny_llama(tmp_path / "other-draft.gguf")
     tab.draft.pick = lambda: str(other)
     qtbot.mouseClick(tab.draft.choose_button, Qt.MouseButton.LeftButton)
@@ -66,12 +77,7 @@ def test_the_refusal_is_in_korean(
     assert translator.load(str(KO_QM))
     qapp.installTranslator(translator)
     try:
-        session = make_window()
-        tab = session.window.open_models().library
-        qtbot.waitUntil(lambda: tab.table.rowCount() >= 1, timeout=10_000)
-        tab.table.selectRow(0)
-        chat = tab.selected()
-        assert chat is not None
+        session, tab, chat = library_with_a_model(make_window, qtbot)
         other = write_tiny_llama(tmp_path / "other-draft.gguf")
         assert not tab.draft.use(chat, str(other))
         assert tab.draft.refusal.text() == (

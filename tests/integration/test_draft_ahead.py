@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from runtime_replies import reply
 
 from parrotchat.core.sampling import SamplingParams
 from parrotchat.engine.local.prompt_lookup import MAX_DRAFT
 from parrotchat.engine.local.runtime import LlamaRuntime
-from parrotchat.engine.protocol import ReplyStats
 
 REPEAT = "Repeat exactly: the quick brown fox jumps over the lazy dog. " * 2
 
@@ -24,25 +24,6 @@ def runtime(starter_model: Path) -> Iterator[LlamaRuntime]:
     rt.load(str(starter_model), 1024, 0, 1, 512, None, lambda _f: None)
     yield rt
     rt.unload()
-
-
-def reply(
-    rt: LlamaRuntime, text: str, fresh: bool = True, **sampling: object
-) -> tuple[str, ReplyStats]:
-    if fresh:  # nothing cached from an earlier test
-        assert rt.llm is not None
-        rt.llm.n_tokens = 0
-        rt.llm._ctx.kv_cache_seq_rm(-1, 0, -1)
-    params = SamplingParams(temperature=0.0, repeat_penalty=1.0, max_tokens=48)
-    out: list[str] = []
-    stats = rt.chat(
-        [{"role": "user", "content": text}],
-        params.with_overrides(dict(sampling)),
-        "drop_oldest",
-        None,
-        lambda text, _n: out.append(text),
-    )
-    return "".join(out), stats
 
 
 def test_drafts_are_checked_and_counted_only_when_on(runtime: LlamaRuntime) -> None:
@@ -155,9 +136,9 @@ def test_this_build_gives_batches_the_logits_of_single_tokens(starter_model: Pat
     try:
         assert info.exact_drafts is None
         _, plain = reply(rt, REPEAT, draft_ahead=False)
-        assert info.exact_drafts is None and not plain.exact_drafts
+        assert info.exact_drafts is None and plain.exact_drafts is None
         text, stats = reply(rt, REPEAT)
-        assert info.exact_drafts is True and stats.exact_drafts
+        assert info.exact_drafts is True and stats.exact_drafts is True
         assert "quick brown fox" in text and stats.draft_tokens > 0
     finally:
         rt.unload()

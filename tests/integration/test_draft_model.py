@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 from gguf_factory import write_tiny_llama
+from runtime_replies import reply
 
-from parrotchat.core.sampling import SamplingParams
 from parrotchat.engine.calls import load_model
 from parrotchat.engine.local.client import EngineClient
 from parrotchat.engine.local.runtime import LlamaRuntime
@@ -37,39 +37,31 @@ def runtime(starter_model: Path) -> Iterator[LlamaRuntime]:
     rt.unload()
 
 
-def reply(rt: LlamaRuntime, text: str, **sampling: object) -> tuple[list[int], str, ReplyStats]:
+def reply_tokens(
+    rt: LlamaRuntime, text: str, **sampling: object
+) -> tuple[list[int], str, ReplyStats]:
+    """A fresh reply's decoded tokens as the cache holds them, its text and stats."""
+    text, stats = reply(rt, text, **sampling)
     assert rt.llm is not None
-    rt.llm.n_tokens = 0  # nothing cached from an earlier reply
-    rt.llm._ctx.kv_cache_seq_rm(-1, 0, -1)
-    params = SamplingParams(temperature=0.0, repeat_penalty=1.0, max_tokens=48)
-    out: list[str] = []
-    stats = rt.chat(
-        [{"role": "user", "content": text}],
-        params.with_overrides(dict(sampling)),
-        "drop_oldest",
-        None,
-        lambda piece, _n: out.append(piece),
-    )
-    tokens = rt.llm.input_ids[stats.prompt_tokens : rt.llm.n_tokens].tolist()
-    return tokens, "".join(out), stats
+    return rt.llm.input_ids[stats.prompt_tokens : rt.llm.n_tokens].tolist(), text, stats
 
 
 @pytest.mark.parametrize("question", FREE_CHAT)
 def test_greedy_reply_with_the_draft_model_is_the_plain_reply(
     runtime: LlamaRuntime, question: str
 ) -> None:
-    tokens, text, stats = reply(runtime, question)
-    plain_tokens, plain_text, plain = reply(runtime, question, draft_ahead=False)
+    tokens, text, stats = reply_tokens(runtime, question)
+    plain_tokens, plain_text, plain = reply_tokens(runtime, question, draft_ahead=False)
     assert (tokens, text) == (plain_tokens, plain_text)
     assert stats.reply_tokens == plain.reply_tokens
     assert 0 < stats.accepted_tokens <= stats.draft_tokens
 
 
 def test_the_draft_model_drafts_where_prompt_lookup_finds_little(runtime: LlamaRuntime) -> None:
-    _, _, with_model = reply(runtime, FREE_CHAT[0])
+    _, _, with_model = reply_tokens(runtime, FREE_CHAT[0])
     draft, runtime.draft = runtime.draft, None
     try:
-        _, _, lookup_only = reply(runtime, FREE_CHAT[0])
+        _, _, lookup_only = reply_tokens(runtime, FREE_CHAT[0])
     finally:
         runtime.draft = draft
     assert with_model.accepted_tokens > lookup_only.accepted_tokens
@@ -80,9 +72,9 @@ def test_the_draft_model_drafts_where_prompt_lookup_finds_little(runtime: LlamaR
 
 def test_the_draft_follows_the_chat_across_turns_and_limits(runtime: LlamaRuntime) -> None:
     for n in (1, 2, 5, 9):
-        _, _, stats = reply(runtime, FREE_CHAT[0], max_tokens=n)
+        _, _, stats = reply_tokens(runtime, FREE_CHAT[0], max_tokens=n)
         assert (stats.reply_tokens, stats.stop_reason) == (n, "length")
-    _, text, stats = reply(runtime, FREE_CHAT[0], stop=["parrot"])
+    _, text, stats = reply_tokens(runtime, FREE_CHAT[0], stop=["parrot"])
     assert stats.stop_reason in ("stop_string", "length", "finished")
     assert "parrot" not in text
 
@@ -100,7 +92,7 @@ def test_a_draft_of_another_vocabulary_is_refused_and_the_chat_model_works(
         assert info.draft_error is not None
         assert "other-draft.gguf" in info.draft_error
         assert "different vocabulary" in info.draft_error
-        _, text, stats = reply(rt, "Say hello.", max_tokens=4)
+        text, stats = reply(rt, "Say hello.", max_tokens=4)
         assert stats.reply_tokens == 4 and text
     finally:
         rt.unload()

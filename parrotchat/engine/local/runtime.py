@@ -72,8 +72,9 @@ NAMED_FORMATS: dict[str, Callable[..., Any]] = {
 # done, total, prompt_tokens: see protocol.PromptProgress.
 PromptProgressFn = Callable[[int, int, int], None]
 
-# Decoded at load to see whether drafts can be exact (`_batched_logits_match`): plain
-# text long enough for 38 tokens with any tokenizer that splits words.
+# Decoded once per load, at the first reply with draft ahead on, to see whether drafts
+# can be exact (`_batched_logits_match`): plain text long enough for 38 tokens with any
+# tokenizer that splits words.
 _PROBE_TEXT = (
     "The parrot lived in a small shop in Seoul, where it listened to every customer "
     "and learned to finish their sentences before they did. In the evening the owner "
@@ -532,7 +533,7 @@ class LlamaRuntime:
             # breaks llama.cpp's tokenizer crash before the window can show it.
             info.exact_drafts = self._batched_logits_match()
         drafting = sampling.draft_ahead and info is not None and bool(info.exact_drafts)
-        stats.exact_drafts = bool(info is not None and info.exact_drafts)
+        stats.exact_drafts = info.exact_drafts if info is not None else None
         stats.restored_state = self._reuse_best_state(tokens)
         prefix = common_prefix(llm.input_ids[: llm.n_tokens].tolist(), tokens)
         # At least the last prompt token is evaluated again: its logits start the reply.

@@ -137,6 +137,13 @@ def test_this_build_gives_batches_the_logits_of_single_tokens(starter_model: Pat
         assert info.exact_drafts is None
         _, plain = reply(rt, REPEAT, draft_ahead=False)
         assert info.exact_drafts is None and plain.exact_drafts is None
+        # Stopped before the check could tell (a client that walked away at once): the
+        # reply ends cancelled without waiting for it, and the next reply checks.
+        rt.cancel.set()
+        _, stopped = reply(rt, REPEAT)
+        rt.cancel.clear()
+        assert stopped.stop_reason == "cancelled" and stopped.reply_tokens == 0
+        assert info.exact_drafts is None
         text, stats = reply(rt, REPEAT)
         assert info.exact_drafts is True and stats.exact_drafts is True
         assert "quick brown fox" in text and stats.draft_tokens > 0

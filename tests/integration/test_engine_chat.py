@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import queue
 import threading
 import time
 from typing import Any
@@ -14,7 +15,7 @@ from parrotchat.engine.calls import (
     stream_chat,
 )
 from parrotchat.engine.local.client import EngineClient
-from parrotchat.engine.protocol import ChatRequest, Done, LoadRequest, Token
+from parrotchat.engine.protocol import ChatRequest, Done, Event, Failed, LoadRequest, Token
 
 GREEDY = {"temperature": 0.0, "max_tokens": 40, "seed": 0}
 
@@ -33,16 +34,20 @@ def run(
 
 def test_streams_a_real_reply_with_stats(engine: EngineClient) -> None:
     pieces: list[str] = []
+    counted = 0
     stats: dict[str, Any] = {}
     request = ChatRequest(messages=[{"role": "user", "content": "Name a color."}], sampling=GREEDY)
     for ev in stream_chat(engine, request):
         if isinstance(ev, Token):
             pieces.append(ev.text)
+            counted += ev.tokens
         else:
             stats = ev.stats
     assert len(pieces) > 1, "the reply arrives in pieces, not at the end"
     assert "".join(pieces).strip()
+    # Pieces may carry several tokens (token_batch.py), and together every token.
     assert stats["reply_tokens"] >= len(pieces) - 1
+    assert counted == stats["reply_tokens"]
     assert stats["stop_reason"] in ("finished", "length")
     assert stats["tokens_per_s"] > 0 and stats["ttft_s"] > 0
 
@@ -109,6 +114,40 @@ def test_cancel_mid_reply_stops_within_a_token_or_two(engine: EngineClient) -> N
     # runs on), never the 1,000 asked for.
     assert seen <= stats["reply_tokens"] < 500
     assert latency < 5.0  # gross: the 1,000 tokens asked for take far longer
+
+
+def test_a_cancel_just_after_the_request_is_never_lost(engine: EngineClient) -> None:
+    # A client that walks away at once: its cancel reaches the engine as the request
+    # starts. The runtime once cleared the cancel flag when the reply began, after the
+    # engine had taken the request, and such a reply then ran to its end (seen in the
+    # API's queue test on a busy machine).
+    request = ChatRequest(
+        messages=[{"role": "user", "content": "Count from 1 to 1000, separated by commas."}],
+        sampling={**GREEDY, "max_tokens": 300},
+    )
+    outcomes = []
+    previous = engine.listener
+    ended: queue.Queue[Event] = queue.Queue()
+
+    def hear(event: Event) -> None:
+        if isinstance(event, Done | Failed):
+            ended.put(event)
+
+    engine.listener = hear
+    try:
+        # The cancel comes 0 to 10 ms after the request: while the engine takes the
+        # request, reads its template, starts the reply.
+        for delay_ms in range(0, 11):
+            req_id = engine.submit(request)
+            time.sleep(delay_ms / 1000)
+            engine.cancel(req_id)
+            last = ended.get(timeout=60)
+            assert last.id == req_id
+            reason = last.stats["stop_reason"] if isinstance(last, Done) else last.kind
+            outcomes.append(f"{delay_ms} ms: {reason}")
+    finally:
+        engine.listener = previous
+    assert all(o.endswith(": cancelled") for o in outcomes), outcomes
 
 
 def test_cancel_during_a_long_prompt_aborts_prompt_processing(engine: EngineClient) -> None:

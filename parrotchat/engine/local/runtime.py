@@ -525,7 +525,9 @@ class LlamaRuntime:
         at 0, then after each batch.
         """
         llm = self._require()
-        self.cancel.clear()
+        # The cancel flag is cleared by whoever starts the request (the engine host, as
+        # it takes the request), never here: a Stop that came in between, a client that
+        # walked away at once, would be lost and the reply run to its end.
         info = self.info
         if sampling.draft_ahead and info is not None and info.exact_drafts is None:
             # Once per load, and only for a model that drafts: not at load, where it would
@@ -740,7 +742,7 @@ class LlamaRuntime:
             self._batch = llama_cpp.llama_batch_init(MAX_DRAFT + 1, 0, 1)
         return self._batch
 
-    def _batched_logits_match(self) -> bool:
+    def _batched_logits_match(self) -> bool | None:
         """Decode a short text once in batches of MAX_DRAFT + 1 and once a token at a
         time, and compare the logits bit for bit.
 
@@ -753,7 +755,9 @@ class LlamaRuntime:
         batch starts 32 tokens in: with few cells to attend to, the two sums agree
         more often by chance (seen on a default build: the first 2-4 positions equal
         8-64 tokens in, none 128 in). Cost: 38 tokens read and 6 decoded (0.15 s for
-        the starter model on the 2-core test machine); the KV cache is emptied.
+        the starter model on the 2-core test machine, seconds on a machine busy with
+        other work); the KV cache is emptied. None: cancelled before it could tell (a
+        client that walked away at once must not wait for it), to be checked next time.
         """
         llm = self._require()
         tokens = llm.tokenize(_PROBE_TEXT.encode("utf-8"), add_bos=True, special=False)
@@ -763,18 +767,28 @@ class LlamaRuntime:
         offset = 32
         if len(tokens) < offset + n:
             return False
+        llama_cpp.llama_set_abort_callback(llm.ctx, self._abort_cb, None)
         try:
             llm.eval(tokens[:offset])
             self._decode_batch(batch, tokens[offset : offset + n], offset)
             together = [self._logits(i, n_vocab) for i in range(n)]
             self._truncate(offset)
             for i in range(n):
+                if self.cancel.is_set():
+                    return None
                 self._decode_batch(batch, [tokens[offset + i]], offset + i)
                 if not np.array_equal(self._logits(0, n_vocab), together[i]):
                     return False
             return True
+        except (RuntimeError, EngineError):
+            if self.cancel.is_set():  # llama.cpp aborted the decode for it
+                return None
+            raise
         finally:
-            self._truncate(0)
+            llama_cpp.llama_set_abort_callback(llm.ctx, _NO_ABORT, None)
+            # Every cell, also those an aborted decode may have left.
+            llm._ctx.kv_cache_seq_rm(-1, 0, -1)
+            llm.n_tokens = 0
 
     def _logits(self, index: int, n_vocab: int) -> Any:
         llm = self._require()
@@ -907,7 +921,6 @@ class LlamaRuntime:
             sequences.append(tokens)
         out = np.zeros((len(sequences), n_embd), dtype=np.float32)
         ctx, batch, budget = llm._ctx, llm._batch, self._embed_batch
-        self.cancel.clear()
         llama_cpp.llama_set_abort_callback(llm.ctx, self._abort_cb, None)
         try:
             start = 0

@@ -27,6 +27,7 @@ from parrotchat.core.errors import (
     TemplateError,
 )
 from parrotchat.core.sampling import SamplingParams
+from parrotchat.engine.local.token_batch import TokenBatcher
 from parrotchat.engine.protocol import (
     Cancel,
     ChatRequest,
@@ -197,37 +198,43 @@ class EngineHost:
 
     def _chat(self, req_id: int, request: ChatRequest) -> None:
         sampling = SamplingParams.from_dict(dict(request.sampling or {}))
-        send = self.send
-
-        def emit(text: str, tokens: int) -> None:
-            send(Token(req_id, text, tokens))
-
-        stats = self.runtime.chat(
-            messages=request.messages,
-            sampling=sampling,
-            overflow=request.overflow,
-            chat_format=request.chat_format,
-            emit=emit,
-            ignore_eos=request.ignore_eos,
-            progress=self._progress_sender(req_id),
-        )
+        batch = self._token_batcher(req_id)
+        try:
+            stats = self.runtime.chat(
+                messages=request.messages,
+                sampling=sampling,
+                overflow=request.overflow,
+                chat_format=request.chat_format,
+                emit=batch.emit,
+                ignore_eos=request.ignore_eos,
+                progress=self._progress_sender(req_id),
+            )
+        finally:
+            batch.flush()
         self.send(Done(req_id, stats.to_dict()))
 
     def _complete(self, req_id: int, request: CompleteRequest) -> None:
         sampling = SamplingParams.from_dict(dict(request.sampling or {}))
+        batch = self._token_batcher(req_id)
+        try:
+            stats = self.runtime.complete(
+                prompt=request.prompt,
+                sampling=sampling,
+                emit=batch.emit,
+                ignore_eos=request.ignore_eos,
+                progress=self._progress_sender(req_id),
+            )
+        finally:
+            batch.flush()
+        self.send(Done(req_id, stats.to_dict()))
+
+    def _token_batcher(self, req_id: int) -> TokenBatcher:
         send = self.send
 
-        def emit(text: str, tokens: int) -> None:
+        def send_tokens(text: str, tokens: int) -> None:
             send(Token(req_id, text, tokens))
 
-        stats = self.runtime.complete(
-            prompt=request.prompt,
-            sampling=sampling,
-            emit=emit,
-            ignore_eos=request.ignore_eos,
-            progress=self._progress_sender(req_id),
-        )
-        self.send(Done(req_id, stats.to_dict()))
+        return TokenBatcher(send_tokens)
 
     def _progress_sender(self, req_id: int) -> Callable[[int, int, int], None]:
         def progress(done: int, total: int, prompt_tokens: int) -> None:

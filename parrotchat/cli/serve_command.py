@@ -143,7 +143,8 @@ def run_serve(ctx: CliContext, args: argparse.Namespace) -> int:
             )
             previous = signal.signal(signal.SIGTERM, _stop_on_sigterm)
             try:
-                server.run()
+                # The loop reads the engine's pipe itself: no thread hand-off per token.
+                server.run(on_loop=None if os.environ.get("PC_AB") else client.read_on)
             except KeyboardInterrupt:
                 pass
             finally:

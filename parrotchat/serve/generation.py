@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import json
 import math
+import threading
 from typing import Any
 
 from parrotchat.core.errors import EngineError
@@ -36,12 +37,17 @@ async def answer(call: GenerationCall, served: ServedModel, receive: Receive, se
     """Run `call` on the shared engine and write the reply; raises ApiError before the
     response has started, never after."""
     loop = asyncio.get_running_loop()
+    loop_thread = threading.get_ident()
     inbox: asyncio.Queue[Event] = asyncio.Queue()
 
     def sink(event: Event) -> None:
         if isinstance(event, PromptProgress):
             # OpenAI's API has no place for it; and the response must not start before
             # the first token (a crash while the prompt is read gets an HTTP status).
+            return
+        if threading.get_ident() == loop_thread:
+            # `parrotchat serve` reads the engine on this loop (EngineClient.read_on).
+            inbox.put_nowait(event)
             return
         # RuntimeError: the server's loop has closed, nobody is left to answer.
         with contextlib.suppress(RuntimeError):

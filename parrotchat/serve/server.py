@@ -9,11 +9,13 @@ window that serves the model it has loaded.
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import logging
 import socket
 import sys
 import threading
+from collections.abc import Callable
 
 import uvicorn
 
@@ -86,9 +88,17 @@ class ApiServer:
         self._server = uvicorn.Server(config)
         self._thread: threading.Thread | None = None
 
-    def run(self) -> None:
-        """Serve until Ctrl+C or SIGTERM (uvicorn stops on both)."""
-        self._server.run(sockets=[self._sock])
+    def run(self, on_loop: Callable[[asyncio.AbstractEventLoop], None] | None = None) -> None:
+        """Serve until Ctrl+C or SIGTERM (uvicorn stops on both). `on_loop` is given the
+        server's event loop before the first request."""
+
+        async def serve() -> None:
+            if on_loop is not None:
+                on_loop(asyncio.get_running_loop())
+            await self._server.serve(sockets=[self._sock])
+
+        # What uvicorn's own run() does for loop="asyncio", with the hook added.
+        asyncio.run(serve())
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self.run, name="api-server", daemon=True)

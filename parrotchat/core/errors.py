@@ -37,7 +37,12 @@ class EngineError(ParrotError):
 
 
 class ContextFullError(ParrotError):
-    """A turn does not fit the context window under the chat's overflow policy."""
+    """A turn does not fit the context window under the chat's overflow policy, or a text
+    to embed is longer than the context (`item`: its place among the request's texts)."""
+
+    def __init__(self, message: str, item: int | None = None) -> None:
+        super().__init__(message)
+        self.item = item
 
 
 class NoChatTemplateError(TemplateError):

@@ -103,10 +103,13 @@ class EmbedRequest:
     """One unit-length vector per text, in order (answered by `Embedded`).
 
     A text longer than the loaded context is cut to it, and counted in
-    `Embedded.truncated`, never silently.
+    `Embedded.truncated`, never silently; with `too_long="refuse"` the request fails
+    instead (kind "context_full", `Failed.item` the text's index), before any is read:
+    the API server refuses what it was not asked to shorten.
     """
 
     texts: list[str]
+    too_long: Literal["cut", "refuse"] = "cut"
 
 
 @dataclass(frozen=True)
@@ -215,6 +218,7 @@ class Failed:
     kind: ErrorKind
     message: str
     retry_after_s: float | None = None  # rate_limited: when the server said to retry
+    item: int | None = None  # context_full of an EmbedRequest: the text that is too long
 
 
 @dataclass(frozen=True)

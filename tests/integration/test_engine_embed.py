@@ -21,7 +21,7 @@ from parrotchat.engine.calls import (
     stream_chat,
 )
 from parrotchat.engine.local.client import EngineClient
-from parrotchat.engine.protocol import ChatRequest, LoadRequest
+from parrotchat.engine.protocol import ChatRequest, EmbedRequest, Failed, LoadRequest
 
 CAT = "The cat sat on the mat and purred."
 KITTEN = "A kitten is sitting on a rug, purring."
@@ -80,6 +80,16 @@ def test_a_text_longer_than_the_context_is_cut_and_counted(
     assert answer.truncated == 1
     assert len(answer.vectors) == 2
     assert answer.tokens > 512  # the cut text fills the context, the short one adds its own
+
+
+def test_a_text_too_long_is_refused_by_its_place_when_asked(
+    embedding_engine: EngineClient,
+) -> None:
+    request = EmbedRequest([CAT, KITTEN, "parrot " * 2000], too_long="refuse")
+    (failed,) = list(embedding_engine.events(request))
+    assert isinstance(failed, Failed) and failed.kind == "context_full"
+    assert failed.item == 2 and "more than the 512" in failed.message
+    assert len(embed_texts(embedding_engine, [CAT]).vectors) == 1  # and it embeds again
 
 
 def test_many_texts_span_several_batches_in_order(embedding_engine: EngineClient) -> None:

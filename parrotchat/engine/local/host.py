@@ -159,8 +159,8 @@ class EngineHost:
                 self._complete(req_id, command)
             case CountRequest(messages=messages, chat_format=chat_format):
                 self.send(Counted(req_id, self.runtime.count(messages, chat_format)))
-            case EmbedRequest(texts=texts):
-                vectors, tokens, truncated = self.runtime.embed(texts)
+            case EmbedRequest(texts=texts, too_long=too_long):
+                vectors, tokens, truncated = self.runtime.embed(texts, cut=too_long == "cut")
                 self.send(Embedded(req_id, vectors, tokens, truncated))
             case StatusRequest():
                 self.send(Status(req_id, **_memory_status()))
@@ -268,7 +268,8 @@ class EngineHost:
             return Failed(
                 req_id, "internal", f"Internal engine error ({type(exc).__name__}: {exc})"
             )
-        return Failed(req_id, kind, str(exc))
+        item = exc.item if isinstance(exc, ContextFullError) else None
+        return Failed(req_id, kind, str(exc), item=item)
 
 
 def _memory_status() -> dict[str, float]:

@@ -894,12 +894,13 @@ class LlamaRuntime:
 
     # --- embeddings ---
 
-    def embed(self, texts: Sequence[str]) -> tuple[list[list[float]], int, int]:
+    def embed(self, texts: Sequence[str], cut: bool = True) -> tuple[list[list[float]], int, int]:
         """Unit vectors for `texts`, the tokens read and how many texts were cut.
 
         Texts are packed, whole, into llama_decode calls of up to the load's `batch`
         tokens (one sequence each, as the facade's `embed` does); a text longer than
-        the context is cut to it and counted.
+        the context is cut to it and counted, or, without `cut`, refused
+        (ContextFullError naming it) before any text is read.
         """
         llm = self._require()
         if self.info is None or not self.info.embedding:
@@ -912,10 +913,16 @@ class LlamaRuntime:
         n_seq_max = max(1, int(llm.context_params.n_seq_max))
         sequences: list[list[int]] = []
         truncated = 0
-        for text in texts:
+        for i, text in enumerate(texts):
             # An empty text has no tokens where the model adds no BOS: a space stands in.
             tokens = llm.tokenize(text.encode("utf-8"), add_bos=True) or llm.tokenize(b" ")
             if len(tokens) > n_ctx:
+                if not cut:
+                    raise ContextFullError(
+                        f"{len(tokens)} tokens, more than the {n_ctx} the embedding model "
+                        "reads at once",
+                        item=i,
+                    )
                 tokens = tokens[:n_ctx]
                 truncated += 1
             sequences.append(tokens)

@@ -51,16 +51,10 @@ def run_embedder(ctx: CliContext, args: argparse.Namespace) -> int:
         print("No embedding model: documents are searched by their words alone", file=sys.stderr)
     elif args.model:
         model = ctx.library().find(args.model)
-        if model.pooling_type == POOLING_RANK:
-            raise ParrotError(f"{model.path.name}: a reranker, not an embedding model")
+        note = embedding_model_note(model)
         _save(ctx, str(model.path))
-        if model.pooling_type is None and model.chat_template:
-            print(
-                f"note: {model.display_name} looks like a chat model (it declares no pooling); "
-                "its vectors serve search poorly. Models made for it: bge-m3, "
-                "multilingual-e5, nomic-embed-text",
-                file=sys.stderr,
-            )
+        if note:
+            print(f"note: {note}", file=sys.stderr)
         print(
             f"Passages will be embedded with {model.display_name}; "
             "`parrotchat docs rescan` embeds those already indexed",
@@ -72,6 +66,20 @@ def run_embedder(ctx: CliContext, args: argparse.Namespace) -> int:
     elif not args.none and not args.model:
         print(path or "none (documents are searched by their words alone)")
     return 0
+
+
+def embedding_model_note(model: ModelInfo) -> str | None:
+    """Refuse a reranker (ParrotError); a note when a chat model stands in for an
+    embedding model, which works but ranks poorly."""
+    if model.pooling_type == POOLING_RANK:
+        raise ParrotError(f"{model.path.name}: a reranker, not an embedding model")
+    if model.pooling_type is None and model.chat_template:
+        return (
+            f"{model.display_name} looks like a chat model (it declares no pooling); "
+            "its vectors serve search poorly. Models made for it: bge-m3, "
+            "multilingual-e5, nomic-embed-text"
+        )
+    return None
 
 
 def _save(ctx: CliContext, path: str | None) -> None:

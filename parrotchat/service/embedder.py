@@ -55,6 +55,19 @@ def text_prefixes(model_name: str) -> tuple[str, str]:
     return "", ""
 
 
+def embedding_load_request(model: ModelInfo, settings: Settings, gpu_offload: bool) -> LoadRequest:
+    """How an embedding model is loaded, for the documents and for `parrotchat serve`."""
+    n_ctx = min(EMBED_CONTEXT, model.context_length or EMBED_CONTEXT)
+    return LoadRequest(
+        path=str(model.path),
+        n_ctx=n_ctx,
+        gpu_layers=resolve_gpu_layers(settings.gpu_layers, gpu_offload),
+        threads=settings.threads,
+        batch=min(settings.batch_size, n_ctx),
+        embedding=True,
+    )
+
+
 class VectorStore(Protocol):
     """What `embed_pending` needs of the document index (core/docs/index)."""
 
@@ -106,16 +119,8 @@ class Embedder:
         """Start the engine and load the model for embeddings (EngineError if it cannot)."""
         self.engine.start()
         ready = self.engine.ready_info
-        n_ctx = min(EMBED_CONTEXT, self.model.context_length or EMBED_CONTEXT)
-        request = LoadRequest(
-            path=str(self.model.path),
-            n_ctx=n_ctx,
-            gpu_layers=resolve_gpu_layers(
-                self._settings.gpu_layers, ready is not None and ready.gpu_offload
-            ),
-            threads=self._settings.threads,
-            batch=min(self._settings.batch_size, n_ctx),
-            embedding=True,
+        request = embedding_load_request(
+            self.model, self._settings, ready is not None and ready.gpu_offload
         )
         loaded = load_model(self.engine, request, on_progress)
         self.dimensions = int(loaded.get("n_embd") or 0)

@@ -1,10 +1,7 @@
 """One generation request, from the queue to the last byte, on plain ASGI.
 
-The command goes into the shared engine's queue with a sink that hands each event
-to this request's asyncio queue (the engine calls it on its own thread). Two tasks
-then race: the writer, which turns events into the response, and a watcher, which
-waits for the client to go away. If the client goes first, the request is
-cancelled in the engine at once, whether it still waits in the queue or runs.
+The command waits in the shared engine's queue and is cancelled at once when its
+client goes away, queued or running (queued.py).
 
 Nothing is sent until the engine's first token or answer (how far it got reading
 the prompt is not passed on): a request that fails before its first token (the
@@ -15,68 +12,30 @@ later gets OpenAI's error object as a stream event.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
-import math
-import threading
 from typing import Any
 
-from parrotchat.core.errors import EngineError
 from parrotchat.engine.protocol import Crashed, Done, Event, Failed, PromptProgress, Token
-from parrotchat.engine.shared import Job, QueueFull
+from parrotchat.engine.shared import Job
 from parrotchat.serve.asgi_types import Receive, Send
 from parrotchat.serve.errors import ApiError, from_engine
+from parrotchat.serve.queued import QUEUE_WAIT_HEADER, enqueue, write_unless_gone
 from parrotchat.serve.replies import FINISH_REASONS, ReplyShape
 from parrotchat.serve.request_body import GenerationCall
 from parrotchat.serve.served_model import ServedModel
 
-QUEUE_WAIT_HEADER = "x-parrotchat-queue-wait-ms"
+
+def _progress(event: Event) -> bool:
+    # OpenAI's API has no place for it; and the response must not start before the
+    # first token (a crash while the prompt is read gets an HTTP status).
+    return isinstance(event, PromptProgress)
 
 
 async def answer(call: GenerationCall, served: ServedModel, receive: Receive, send: Send) -> None:
     """Run `call` on the shared engine and write the reply; raises ApiError before the
     response has started, never after."""
-    loop = asyncio.get_running_loop()
-    loop_thread = threading.get_ident()
-    inbox: asyncio.Queue[Event] = asyncio.Queue()
-
-    def sink(event: Event) -> None:
-        if isinstance(event, PromptProgress):
-            # OpenAI's API has no place for it; and the response must not start before
-            # the first token (a crash while the prompt is read gets an HTTP status).
-            return
-        if threading.get_ident() == loop_thread:
-            # `parrotchat serve` reads the engine on this loop (EngineClient.read_on).
-            inbox.put_nowait(event)
-            return
-        # RuntimeError: the server's loop has closed, nobody is left to answer.
-        with contextlib.suppress(RuntimeError):
-            loop.call_soon_threadsafe(inbox.put_nowait, event)
-
-    try:
-        job = served.engine.enqueue(call.command, sink)
-    except QueueFull as exc:
-        retry = str(math.ceil(exc.retry_after_s))
-        raise ApiError(429, str(exc), code="queue_full", headers={"retry-after": retry}) from None
-    except EngineError as exc:
-        raise ApiError(503, str(exc), code="engine_unavailable") from None
-    writer = asyncio.ensure_future(_write(call, served, job, inbox, send))
-    watcher = asyncio.ensure_future(_client_gone(receive))
-    try:
-        await asyncio.wait({writer, watcher}, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        if not writer.done():
-            # The client left, or the server is stopping: stop generating now.
-            served.engine.cancel(job.id)
-            writer.cancel()
-        watcher.cancel()
-    if writer.done() and not writer.cancelled():
-        writer.result()  # an ApiError from before the response started
-
-
-async def _client_gone(receive: Receive) -> None:
-    while (await receive())["type"] != "http.disconnect":
-        pass
+    job, inbox = enqueue(served.engine, call.command, drop=_progress)
+    await write_unless_gone(served.engine, job, _write(call, served, job, inbox, send), receive)
 
 
 def _headers(job: Job, content_type: bytes) -> list[tuple[bytes, bytes]]:

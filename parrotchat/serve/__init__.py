@@ -3,7 +3,7 @@
 A front end like cli/ and gui/: it takes an `Engine` (wrapped in a `SharedEngine`,
 so the window can share the one it already uses) and never imports cli or gui.
 
-Why Starlette rather than FastAPI: the API is five routes with hand-checked bodies.
+Why Starlette rather than FastAPI: the API is six routes with hand-checked bodies.
 What FastAPI adds (pydantic models, validation, a generated OpenAPI document)
 would have to be bent here: its validation answers 422 in its own shape where
 OpenAI's clients expect 400 in OpenAI's, naming the field in our words; fields
@@ -21,11 +21,15 @@ Modules:
   schema.py        the request bodies as JSON Schema (limits filled in per model)
   validate.py      checks a body against its schema, naming the field and the reason
   request_body.py  bytes -> checked body -> engine command (the field mapping lives here)
-  generation.py    one request through the shared engine's queue, streamed or whole
+  queued.py        a request in a shared engine's queue, cancelled when its client leaves
+  generation.py    one chat or completion through the chat model's queue, streamed or whole
+  embedding_schema.py, embedding_body.py, embeddings.py
+                   POST /v1/embeddings: its schema, its body -> EmbedRequest, its answer
+                   (through the embedding model's own engine and queue)
   replies.py       OpenAI's response and chunk shapes
   errors.py        OpenAI's error shape
   openapi.py       /openapi.json
-  served_model.py  the loaded model as clients see it: name, limits, engine
+  served_model.py  the loaded models as clients see them: names, limits, engines
   app.py           the routes (the one Starlette importer)
   server.py        the socket and uvicorn (the one uvicorn importer)
 """

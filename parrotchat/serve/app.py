@@ -1,8 +1,8 @@
 """The ASGI application: routes, and every failure in OpenAI's error shape.
 
-The only module that imports Starlette. The generation endpoints are plain ASGI
-(generation.py) so that they own their request's whole life: reading the body,
-the queue, the stream, and the client's disconnect.
+The only module that imports Starlette. The generation and embeddings endpoints are
+plain ASGI (generation.py, embeddings.py) so that they own their request's whole
+life: reading the body, the queue, the answer, and the client's disconnect.
 """
 
 from __future__ import annotations
@@ -18,7 +18,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from parrotchat.core.sampling import SamplingParams
+from parrotchat.engine.shared import Job
 from parrotchat.serve.asgi_types import Receive, Scope, Send
+from parrotchat.serve.embedding_body import embedding_call
+from parrotchat.serve.embeddings import answer_embeddings
 from parrotchat.serve.errors import ApiError
 from parrotchat.serve.generation import answer
 from parrotchat.serve.guard import AccessPolicy, Guard
@@ -30,9 +33,10 @@ from parrotchat.serve.request_body import (
     completion_call,
     parse_json,
     read_body,
+    refuse_other_model,
 )
 from parrotchat.serve.schema import Limits
-from parrotchat.serve.served_model import ServedModel
+from parrotchat.serve.served_model import ServedEmbedder, ServedModel
 
 log = logging.getLogger("parrotchat.serve")
 
@@ -55,10 +59,13 @@ def _require_json(scope: Scope) -> None:
 class _Generate:
     """POST /v1/chat/completions and /v1/completions."""
 
-    def __init__(self, served: ServedModel, parse: Parse, max_body: int) -> None:
+    def __init__(
+        self, served: ServedModel, parse: Parse, max_body: int, embedder: ServedEmbedder | None
+    ) -> None:
         self.served = served
         self.parse = parse
         self.max_body = max_body
+        self.embedder = embedder
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         _require_json(scope)
@@ -66,49 +73,77 @@ class _Generate:
             raw = await read_body(receive, self.max_body)
         except ClientGone:
             return
-        call = self.parse(parse_json(raw), self.served.limits, self.served.defaults)
+        body = parse_json(raw)
+        if self.embedder is not None:
+            refuse_other_model(
+                body,
+                self.embedder.model_id,
+                f"makes embeddings only (POST /v1/embeddings); '{self.served.model_id}' "
+                "answers here",
+            )
+        call = self.parse(body, self.served.limits, self.served.defaults)
         await answer(call, self.served, receive, send)
 
 
 class _Embeddings:
-    """POST /v1/embeddings: a clear refusal until an embedding model can be loaded."""
+    """POST /v1/embeddings: with the embedding model, or a clear 404 without one."""
 
-    def __init__(self, served: ServedModel, max_body: int) -> None:
+    def __init__(self, served: ServedModel, embedder: ServedEmbedder | None, max_body: int) -> None:
         self.served = served
+        self.embedder = embedder
         self.max_body = max_body
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         _require_json(scope)
         try:
-            parse_json(await read_body(receive, self.max_body))
+            body = parse_json(await read_body(receive, self.max_body))
         except ClientGone:
             return
-        raise ApiError(
-            404,
-            f"No embedding model is loaded: this server answers with the chat model "
-            f"'{self.served.model_id}', which makes no embeddings",
-            param="model",
-            code="model_not_found",
-        )
+        if self.embedder is None:
+            raise ApiError(
+                404,
+                f"No embedding model is loaded: this server answers with the chat model "
+                f"'{self.served.model_id}', which makes no embeddings (start it with "
+                "--embedding-model)",
+                param="model",
+                code="model_not_found",
+            )
+        call = embedding_call(body, self.embedder.limits, self.served.model_id)
+        await answer_embeddings(call, self.embedder, receive, send)
 
 
-def build_app(served: ServedModel, policy: AccessPolicy) -> Guard:
-    """The whole server: `policy`'s checks around the routes."""
-    document = openapi_document(served.limits, policy.api_key is not None)
+def _queue(running: Job | None, waiting: int) -> dict[str, int]:
+    return {"running": 1 if running is not None else 0, "waiting": waiting}
+
+
+def build_app(
+    served: ServedModel, policy: AccessPolicy, embedder: ServedEmbedder | None = None
+) -> Guard:
+    """The whole server: `policy`'s checks around the routes; `embedder`, when given,
+    answers /v1/embeddings."""
+    document = openapi_document(
+        served.limits, policy.api_key is not None, embedder.limits if embedder else None
+    )
+    listed = [(served.model_id, served.created)]
+    if embedder is not None:
+        listed.append((embedder.model_id, embedder.created))
+    model_list = {
+        "object": "list",
+        "data": [
+            {"id": name, "object": "model", "created": created, "owned_by": "parrotchat"}
+            for name, created in listed
+        ],
+    }
 
     async def models(_request: Request) -> Response:
-        entry = {
-            "id": served.model_id,
-            "object": "model",
-            "created": served.created,
-            "owned_by": "parrotchat",
-        }
-        return JSONResponse({"object": "list", "data": [entry]})
+        return JSONResponse(model_list)
 
     async def health(_request: Request) -> Response:
         engine = served.engine
-        running = 1 if engine.running is not None else 0
-        return JSONResponse({"status": "ok", "running": running, "waiting": engine.waiting})
+        answer: dict[str, Any] = {"status": "ok", **_queue(engine.running, engine.waiting)}
+        if embedder is not None:
+            answer["embeddings"] = _queue(embedder.engine.running, embedder.engine.waiting)
+        return JSONResponse(answer)
 
     async def openapi(_request: Request) -> Response:
         return JSONResponse(document)
@@ -134,12 +169,14 @@ def build_app(served: ServedModel, policy: AccessPolicy) -> Guard:
         )
 
     limit = policy.max_body_bytes
+    chat = _Generate(served, chat_call, limit, embedder)
+    completion = _Generate(served, completion_call, limit, embedder)
     app = Starlette(
         routes=[
             Route("/v1/models", models, methods=["GET"]),
-            Route("/v1/chat/completions", _Generate(served, chat_call, limit), methods=["POST"]),
-            Route("/v1/completions", _Generate(served, completion_call, limit), methods=["POST"]),
-            Route("/v1/embeddings", _Embeddings(served, limit), methods=["POST"]),
+            Route("/v1/chat/completions", chat, methods=["POST"]),
+            Route("/v1/completions", completion, methods=["POST"]),
+            Route("/v1/embeddings", _Embeddings(served, embedder, limit), methods=["POST"]),
             Route("/health", health, methods=["GET"]),
             Route("/openapi.json", openapi, methods=["GET"]),
         ],

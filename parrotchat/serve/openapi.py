@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from parrotchat import __version__
-from parrotchat.serve.schema import (
-    Limits,
-    Schema,
-    chat_schema,
-    completion_schema,
+from parrotchat.serve.embedding_schema import (
+    EMBEDDING_RESPONSE,
+    NO_EMBEDDING_SCHEMA,
+    EmbeddingLimits,
     embedding_schema,
 )
+from parrotchat.serve.schema import Limits, Schema, chat_schema, completion_schema
 
 _ERROR: Schema = {
     "type": "object",
@@ -122,13 +122,23 @@ _MODELS: Schema = {
     },
 }
 
+_QUEUE: dict[str, Schema] = {
+    "running": {"type": "integer", "description": "requests the engine is answering (0 or 1)"},
+    "waiting": {"type": "integer", "description": "requests queued behind it"},
+}
+
 _HEALTH: Schema = {
     "type": "object",
     "required": ["status", "running", "waiting"],
     "properties": {
         "status": {"const": "ok"},
-        "running": {"type": "integer", "description": "requests the engine is answering (0 or 1)"},
-        "waiting": {"type": "integer", "description": "requests queued behind it"},
+        **_QUEUE,
+        "embeddings": {
+            "type": "object",
+            "required": ["running", "waiting"],
+            "properties": _QUEUE,
+            "description": "the embedding model's queue, when one is served",
+        },
     },
 }
 
@@ -173,7 +183,39 @@ def _generation(summary: str, request: Schema, response: Schema) -> dict[str, An
     }
 
 
-def openapi_document(limits: Limits, needs_key: bool) -> dict[str, Any]:
+def _embeddings(limits: EmbeddingLimits | None) -> dict[str, Any]:
+    if limits is None:
+        return {
+            "post": {
+                "summary": "Not available: no embedding model is loaded",
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": NO_EMBEDDING_SCHEMA}},
+                },
+                "responses": _errors("400", "401", "403", "404", "413", "415"),
+            }
+        }
+    return {
+        "post": {
+            "summary": f"Vectors for texts, from the embedding model {limits.model_id}",
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": embedding_schema(limits)}},
+            },
+            "responses": {
+                "200": {
+                    "description": "One vector per text, in order",
+                    "content": {"application/json": {"schema": EMBEDDING_RESPONSE}},
+                },
+                **_errors("400", "401", "403", "404", "413", "415", "429", "500", "503"),
+            },
+        }
+    }
+
+
+def openapi_document(
+    limits: Limits, needs_key: bool, embedding: EmbeddingLimits | None = None
+) -> dict[str, Any]:
     doc: dict[str, Any] = {
         "openapi": "3.1.0",
         "info": {
@@ -184,10 +226,10 @@ def openapi_document(limits: Limits, needs_key: bool) -> dict[str, Any]:
         "paths": {
             "/v1/models": {
                 "get": {
-                    "summary": "The model this server answers with",
+                    "summary": "The models this server answers with (chat; embeddings if served)",
                     "responses": {
                         "200": {
-                            "description": "One model",
+                            "description": "The models",
                             "content": {"application/json": {"schema": _MODELS}},
                         },
                         **_errors("401", "403"),
@@ -200,16 +242,7 @@ def openapi_document(limits: Limits, needs_key: bool) -> dict[str, Any]:
             "/v1/completions": _generation(
                 "A continuation of a raw prompt", completion_schema(limits), _TEXT_RESPONSE
             ),
-            "/v1/embeddings": {
-                "post": {
-                    "summary": "Not available: no embedding model is loaded",
-                    "requestBody": {
-                        "required": True,
-                        "content": {"application/json": {"schema": embedding_schema()}},
-                    },
-                    "responses": _errors("400", "401", "403", "404", "413", "415"),
-                }
-            },
+            "/v1/embeddings": _embeddings(embedding),
             "/health": {
                 "get": {
                     "summary": "Whether the server is up, and its queue",

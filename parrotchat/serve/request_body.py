@@ -114,6 +114,14 @@ def check_model(body: dict[str, Any], model_id: str) -> None:
     body["model"] = model_id
 
 
+def refuse_other_model(body: dict[str, Any], other_id: str, reason: str) -> None:
+    """A model this server has, named at an endpoint that does not answer with it (the
+    embedding model at /v1/chat/completions): a 400 that says where it does answer."""
+    name = body.get("model")
+    if isinstance(name, str) and name.casefold() == other_id.casefold():
+        raise bad_request("model", f"'{other_id}' {reason}")
+
+
 def chat_call(body: dict[str, Any], limits: Limits, defaults: SamplingParams) -> GenerationCall:
     check_model(body, limits.model_id)
     validate(body, chat_schema(limits))

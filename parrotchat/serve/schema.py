@@ -33,7 +33,7 @@ class Limits:
     default_chat_max_tokens: int  # a chat request that names no max_tokens
 
 
-def _nullable(schema: Schema) -> Schema:
+def nullable(schema: Schema) -> Schema:
     """Clients send null for "not set" (LangChain, many plugins): treated as absent."""
     types = schema.get("type")
     if types is None:
@@ -42,7 +42,7 @@ def _nullable(schema: Schema) -> Schema:
     return {**schema, "type": [*listed, "null"]}
 
 
-def _refused(reason: str, allowed: Schema | None = None) -> Schema:
+def refused(reason: str, allowed: Schema | None = None) -> Schema:
     """A field only accepted with a value that changes nothing."""
     base = allowed if allowed is not None else {"type": "null"}
     return {**base, "x-refusal": reason}
@@ -50,12 +50,12 @@ def _refused(reason: str, allowed: Schema | None = None) -> Schema:
 
 def _number(low: float, high: float, description: str, *, exclusive_low: bool = False) -> Schema:
     bound = {"exclusiveMinimum": low} if exclusive_low else {"minimum": low}
-    return _nullable({"type": "number", **bound, "maximum": high, "description": description})
+    return nullable({"type": "number", **bound, "maximum": high, "description": description})
 
 
 def _stop() -> Schema:
     text: Schema = {"type": "string", "minLength": 1, "maxLength": MAX_STOP_CHARS}
-    return _nullable(
+    return nullable(
         {
             "anyOf": [text, {"type": "array", "items": text, "maxItems": MAX_STOP_STRINGS}],
             "description": f"Up to {MAX_STOP_STRINGS} strings; the reply ends before the first.",
@@ -75,7 +75,7 @@ STREAM_OPTIONS_NEED_STREAM: Schema = {
 
 def sampling_properties(limits: Limits) -> dict[str, Schema]:
     """What /v1/chat/completions and /v1/completions share."""
-    max_tokens = _nullable(
+    max_tokens = nullable(
         {
             "type": "integer",
             "minimum": 1,
@@ -92,7 +92,7 @@ def sampling_properties(limits: Limits) -> dict[str, Schema]:
         "max_tokens": max_tokens,
         "temperature": _number(0, 2, "0 picks the likeliest token every time."),
         "top_p": _number(0, 1, "Nucleus sampling.", exclusive_low=True),
-        "seed": _nullable(
+        "seed": nullable(
             {
                 "type": "integer",
                 "minimum": 0,
@@ -107,8 +107,8 @@ def sampling_properties(limits: Limits) -> dict[str, Schema]:
         "frequency_penalty": _number(
             -2, 2, "Mapped onto llama.cpp's frequency penalty over the last 64 tokens."
         ),
-        "stream": _nullable({"type": "boolean"}),
-        "stream_options": _nullable(
+        "stream": nullable({"type": "boolean"}),
+        "stream_options": nullable(
             {
                 "type": "object",
                 "properties": {"include_usage": {"type": "boolean"}},
@@ -116,8 +116,8 @@ def sampling_properties(limits: Limits) -> dict[str, Schema]:
                 "description": "Only with stream: true.",
             }
         ),
-        "n": _refused("only 1 choice per request is supported", _nullable({"const": 1})),
-        "user": _nullable(
+        "n": refused("only 1 choice per request is supported", nullable({"const": 1})),
+        "user": nullable(
             {
                 "type": "string",
                 "maxLength": 256,
@@ -125,7 +125,7 @@ def sampling_properties(limits: Limits) -> dict[str, Schema]:
             }
         ),
         # llama.cpp's own sampling settings, as its server names them.
-        "top_k": _nullable({"type": "integer", "minimum": 0, "maximum": MAX_TOP_K}),
+        "top_k": nullable({"type": "integer", "minimum": 0, "maximum": MAX_TOP_K}),
         "min_p": _number(0, 1, "llama.cpp's min-p sampling."),
         "repeat_penalty": _number(0.5, 2, "llama.cpp's repeat penalty (1: none)."),
     }
@@ -134,9 +134,7 @@ def sampling_properties(limits: Limits) -> dict[str, Schema]:
 _TEXT_PART: Schema = {
     "type": "object",
     "properties": {
-        "type": _refused(
-            "only text parts are supported (this model reads text)", {"const": "text"}
-        ),
+        "type": refused("only text parts are supported (this model reads text)", {"const": "text"}),
         "text": {"type": "string"},
     },
     "required": ["type", "text"],
@@ -155,16 +153,16 @@ _MESSAGE: Schema = {
             "description": "Text, or a list of text parts.",
         },
         # What clients echo back from an earlier reply: accepted while empty.
-        "refusal": _refused("must be null"),
-        "tool_calls": _refused(
-            "tool calls are not supported", _nullable({"type": "array", "maxItems": 0})
+        "refusal": refused("must be null"),
+        "tool_calls": refused(
+            "tool calls are not supported", nullable({"type": "array", "maxItems": 0})
         ),
-        "function_call": _refused("function calls are not supported"),
-        "audio": _refused("audio is not supported"),
-        "annotations": _refused(
-            "annotations are not supported", _nullable({"type": "array", "maxItems": 0})
+        "function_call": refused("function calls are not supported"),
+        "audio": refused("audio is not supported"),
+        "annotations": refused(
+            "annotations are not supported", nullable({"type": "array", "maxItems": 0})
         ),
-        "name": _refused("participant names are not supported"),
+        "name": refused("participant names are not supported"),
     },
     "required": ["role", "content"],
     "additionalProperties": False,
@@ -192,18 +190,16 @@ def chat_schema(limits: Limits) -> Schema:
                     "The same as max_tokens (OpenAI's newer name); wins when both are given."
                 ),
             },
-            "logprobs": _refused(
-                "log probabilities are not supported", _nullable({"const": False})
+            "logprobs": refused("log probabilities are not supported", nullable({"const": False})),
+            "top_logprobs": refused("log probabilities are not supported"),
+            "logit_bias": refused(
+                "logit_bias is not supported", nullable({"type": "object", "maxProperties": 0})
             ),
-            "top_logprobs": _refused("log probabilities are not supported"),
-            "logit_bias": _refused(
-                "logit_bias is not supported", _nullable({"type": "object", "maxProperties": 0})
-            ),
-            "response_format": _nullable(
+            "response_format": nullable(
                 {
                     "type": "object",
                     "properties": {
-                        "type": _refused(
+                        "type": refused(
                             "only 'text' is supported (no JSON mode or schemas)",
                             {"const": "text"},
                         )
@@ -212,21 +208,19 @@ def chat_schema(limits: Limits) -> Schema:
                     "additionalProperties": False,
                 }
             ),
-            "tools": _refused(
-                "tools are not supported", _nullable({"type": "array", "maxItems": 0})
-            ),
-            "tool_choice": _refused("tools are not supported", _nullable({"const": "none"})),
-            "parallel_tool_calls": _refused("tools are not supported"),
-            "functions": _refused("functions are not supported"),
-            "function_call": _refused("functions are not supported"),
-            "modalities": _refused("only text is supported", _nullable({"const": ["text"]})),
-            "audio": _refused("audio is not supported"),
-            "prediction": _refused("predicted outputs are not supported"),
-            "reasoning_effort": _refused("reasoning_effort is not supported"),
-            "store": _refused("this server stores nothing", _nullable({"const": False})),
-            "metadata": _refused("this server stores nothing"),
-            "service_tier": _refused("service tiers are not supported"),
-            "web_search_options": _refused("web search is not supported"),
+            "tools": refused("tools are not supported", nullable({"type": "array", "maxItems": 0})),
+            "tool_choice": refused("tools are not supported", nullable({"const": "none"})),
+            "parallel_tool_calls": refused("tools are not supported"),
+            "functions": refused("functions are not supported"),
+            "function_call": refused("functions are not supported"),
+            "modalities": refused("only text is supported", nullable({"const": ["text"]})),
+            "audio": refused("audio is not supported"),
+            "prediction": refused("predicted outputs are not supported"),
+            "reasoning_effort": refused("reasoning_effort is not supported"),
+            "store": refused("this server stores nothing", nullable({"const": False})),
+            "metadata": refused("this server stores nothing"),
+            "service_tier": refused("service tiers are not supported"),
+            "web_search_options": refused("web search is not supported"),
         },
         "required": ["model", "messages"],
         "additionalProperties": False,
@@ -258,24 +252,15 @@ def completion_schema(limits: Limits) -> Schema:
                 ],
                 "description": "The text to continue, as it is (no chat template).",
             },
-            "echo": _refused("echo is not supported", _nullable({"const": False})),
-            "best_of": _refused("best_of is not supported", _nullable({"const": 1})),
-            "logprobs": _refused("log probabilities are not supported"),
-            "logit_bias": _refused(
-                "logit_bias is not supported", _nullable({"type": "object", "maxProperties": 0})
+            "echo": refused("echo is not supported", nullable({"const": False})),
+            "best_of": refused("best_of is not supported", nullable({"const": 1})),
+            "logprobs": refused("log probabilities are not supported"),
+            "logit_bias": refused(
+                "logit_bias is not supported", nullable({"type": "object", "maxProperties": 0})
             ),
-            "suffix": _refused("suffix (fill in the middle) is not supported"),
+            "suffix": refused("suffix (fill in the middle) is not supported"),
         },
         "required": ["model", "prompt"],
         "additionalProperties": False,
         "dependentSchemas": {"stream_options": STREAM_OPTIONS_NEED_STREAM},
-    }
-
-
-def embedding_schema() -> Schema:
-    """Published so that clients see the endpoint; every call says no embedding model is loaded."""
-    return {
-        "type": "object",
-        "properties": {"model": {"type": "string"}, "input": {}},
-        "required": ["model", "input"],
     }

@@ -92,8 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
         "serve",
         help="answer OpenAI-compatible API requests with a model (see docs/serve.md)",
         description="Serve a model over an OpenAI-compatible HTTP API: /v1/chat/completions, "
-        "/v1/completions, /v1/models. Listens on 127.0.0.1 unless told otherwise; any other "
-        "address needs an API key.",
+        "/v1/completions, /v1/models, and /v1/embeddings with --embedding-model. Listens on "
+        "127.0.0.1 unless told otherwise; any other address needs an API key.",
     )
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
     serve.add_argument("--port", type=int, default=8080, help="port (8080; 0: any free port)")
@@ -108,6 +108,14 @@ def build_parser() -> argparse.ArgumentParser:
         dest="serve_model",
         metavar="NAME_OR_PATH",
         help="model file or library name (default: settings, else the starter model)",
+    )
+    serve.add_argument(
+        "--embedding-model",
+        dest="embedding_model",
+        metavar="NAME_OR_PATH",
+        help="also answer /v1/embeddings with this embedding model (a library name or a "
+        "GGUF path), loaded into an engine of its own (default: none, and /v1/embeddings "
+        "answers 404)",
     )
 
     chats = sub.add_parser("chats", help="list, show, search, export or tidy stored chats")

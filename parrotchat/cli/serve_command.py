@@ -2,35 +2,32 @@
 
 Checks come first and cost nothing (the address needs a key, the key's variable
 is set, the port is free); only then is the model loaded, once, into one engine
-that every client shares through its queue.
+that every client shares through its queue. With --embedding-model, an embedding
+model is loaded too, into a second engine with a queue of its own (serve_engines.py).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import sys
-import threading
-import time
 from types import FrameType
 
 from parrotchat.cli.context import CliContext
 from parrotchat.cli.engine_session import engine_with_model
+from parrotchat.cli.serve_engines import embedding_engine, keep
 from parrotchat.core.errors import ParrotError
 from parrotchat.core.settings import Settings
-from parrotchat.engine.calls import load_model
 from parrotchat.engine.local.client import EngineClient
-from parrotchat.engine.protocol import Crashed, Event, LoadRequest
 from parrotchat.engine.shared import SharedEngine
 from parrotchat.serve.app import build_app
 from parrotchat.serve.config import ServeConfig, allowed_hosts
 from parrotchat.serve.guard import AccessPolicy
-from parrotchat.serve.served_model import served_model
+from parrotchat.serve.served_model import ServedEmbedder, served_embedder, served_model
 from parrotchat.serve.server import ApiServer, bind_socket, bound_port
 from parrotchat.service.model_load import load_request
-
-CRASH_LOOP_S = 60.0
 
 
 def serve_config(settings: Settings, args: argparse.Namespace) -> ServeConfig:
@@ -63,48 +60,6 @@ def _address(host: str, port: int) -> str:
     return f"http://{host}:{port}/v1"
 
 
-class _EngineKeeper:
-    """Restarts the engine and reloads the model after a crash (an out-of-memory kill, a
-    llama.cpp abort), so that one bad moment does not end the service. Requests that
-    arrive meanwhile wait in the queue; a crash within a minute of the last restart is
-    left alone (a crash loop), and says so: requests are then refused clearly."""
-
-    def __init__(self, engine: SharedEngine, client: EngineClient, request: LoadRequest) -> None:
-        self.engine = engine
-        self.client = client
-        self.request = request
-        self.last_restart = float("-inf")
-        self.lock = threading.Lock()
-
-    def on_event(self, event: Event) -> None:
-        # On the engine's thread, before the queue can hand the next request to a dead
-        # engine: hold the queue, then restart on a thread of its own.
-        if isinstance(event, Crashed) and self.lock.acquire(blocking=False):
-            self.engine.pause()
-            threading.Thread(target=self.restart, args=(event,), daemon=True).start()
-
-    def restart(self, crash: Crashed) -> None:
-        try:
-            print(f"parrotchat: warning: {crash.message}", file=sys.stderr, flush=True)
-            if time.monotonic() - self.last_restart < CRASH_LOOP_S:
-                print(
-                    "parrotchat: error: the engine crashed again within a minute; not "
-                    "restarting it (requests are refused until the server is restarted)",
-                    file=sys.stderr,
-                    flush=True,
-                )
-                return
-            self.last_restart = time.monotonic()
-            self.client.start()
-            load_model(self.client, self.request)
-            print("parrotchat: the engine was restarted", file=sys.stderr, flush=True)
-        except ParrotError as exc:
-            print(f"parrotchat: error: restarting the engine: {exc}", file=sys.stderr, flush=True)
-        finally:
-            self.engine.resume()
-            self.lock.release()
-
-
 def _stop_on_sigterm(_signum: int, _frame: FrameType | None) -> None:
     # uvicorn stops gracefully on SIGTERM and then raises it again for the previous
     # handler, this one: end like Ctrl+C, so the engine is closed on the way out.
@@ -120,25 +75,37 @@ def run_serve(ctx: CliContext, args: argparse.Namespace) -> int:
         port = bound_port(sock)
         model = ctx.model(args.serve_model or args.model)
         print(f"parrotchat: loading {model.path.name} …", file=sys.stderr, flush=True)
-        with engine_with_model(ctx, model) as session:
+        with contextlib.ExitStack() as stack:
+            session = stack.enter_context(engine_with_model(ctx, model))
             client = session.engine
             assert isinstance(client, EngineClient)  # engine_with_model starts a local one
             engine = SharedEngine(client, config.max_waiting)
+            stack.callback(engine.close)
             request = load_request(model, ctx.settings, client.wait_ready().gpu_offload)
-            engine.listener = _EngineKeeper(engine, client, request).on_event
+            keep(engine, client, request, "the engine")
             served = served_model(
                 engine, model.path, session.loaded, ctx.settings.sampling, config.max_tokens
             )
+            embedder: ServedEmbedder | None = None
+            if args.embedding_model:
+                loaded = stack.enter_context(
+                    embedding_engine(ctx, args.embedding_model, config.max_waiting)
+                )
+                embedder = served_embedder(
+                    loaded.engine, loaded.model.path, loaded.loaded, served.model_id
+                )
             policy = AccessPolicy.create(
                 allowed_hosts(config, port),
                 config.allowed_origins,
                 config.api_key,
                 config.max_body_bytes,
             )
-            server = ApiServer(build_app(served, policy), sock)
+            server = ApiServer(build_app(served, policy, embedder), sock)
             who = "API key required" if config.api_key else "this computer only, no API key"
+            also = f"; embeddings with {embedder.model_id}" if embedder is not None else ""
             print(
-                f"parrotchat: serving {served.model_id} at {_address(config.host, port)} ({who})",
+                f"parrotchat: serving {served.model_id} at {_address(config.host, port)} "
+                f"({who}){also}",
                 flush=True,
             )
             previous = signal.signal(signal.SIGTERM, _stop_on_sigterm)
@@ -149,7 +116,6 @@ def run_serve(ctx: CliContext, args: argparse.Namespace) -> int:
                 pass
             finally:
                 signal.signal(signal.SIGTERM, previous)
-                engine.close()
     finally:
         sock.close()
     print("parrotchat: server stopped", file=sys.stderr)

@@ -16,6 +16,7 @@ from typing import Any
 import psutil
 
 _ADDRESS = re.compile(r"serving (\S+) at (http://\S+/v1)")
+_EMBEDDINGS = re.compile(r"; embeddings with (\S+)")
 
 
 class ServeProcess:
@@ -40,6 +41,7 @@ class ServeProcess:
         self.proc: subprocess.Popen[bytes] | None = None
         self.url = ""  # http://127.0.0.1:PORT/v1
         self.model = ""
+        self.embedding_model = ""  # with --embedding-model: its name for clients
         self.log = home / "serve.log"  # stdout: the address line, then the access log
         self.errors = home / "serve.err"
 
@@ -73,6 +75,8 @@ class ServeProcess:
             found = _ADDRESS.search(self.log.read_text(encoding="utf-8", errors="replace"))
             if found:
                 self.model, self.url = found.group(1), found.group(2)
+                embeddings = _EMBEDDINGS.search(self.log.read_text(encoding="utf-8"))
+                self.embedding_model = embeddings.group(1) if embeddings else ""
                 return self
             if self.proc.poll() is not None:
                 raise RuntimeError(f"parrotchat serve exited: {self.errors.read_text()}")
@@ -85,12 +89,18 @@ class ServeProcess:
             result: dict[str, Any] = json.loads(answer.read())
             return result
 
-    def engine_pid(self) -> int:
+    def engine_pids(self) -> list[int]:
+        """The engine processes, oldest first: the chat engine, then the embedding
+        engine (until one of them is restarted)."""
         assert self.proc is not None
         children = psutil.Process(self.proc.pid).children()
-        # The engine process, not multiprocessing's resource tracker beside it.
-        (engine,) = [c for c in children if any("spawn_main" in a for a in c.cmdline())]
-        return int(engine.pid)
+        # The engines, not multiprocessing's resource tracker beside them.
+        engines = [c for c in children if any("spawn_main" in a for a in c.cmdline())]
+        return [int(c.pid) for c in sorted(engines, key=lambda c: c.create_time())]
+
+    def engine_pid(self) -> int:
+        (engine,) = self.engine_pids()
+        return engine
 
     def stop(self, timeout: float = 15.0) -> int | None:
         if self.proc is None:

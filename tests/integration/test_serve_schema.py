@@ -4,7 +4,8 @@ A bounded run of schemathesis's CLI (its own process, as CI would run it) with e
 check but response time: valid bodies must be accepted, invalid ones refused with a
 documented 4xx, responses (streams included) must match the document, requests
 without the key must be refused. The replies are kept to 8 tokens so that the run
-spends its time on variety, not on generating text.
+spends its time on variety, not on generating text. The server has an embedding model
+(the starter as a stand-in), so /v1/embeddings is fuzzed answering, not only refusing.
 """
 
 from __future__ import annotations
@@ -31,8 +32,16 @@ def server(tmp_path_factory: pytest.TempPathFactory, starter_model: Path) -> Ite
         "serve_max_waiting": 4,
     }
     home = tmp_path_factory.mktemp("serve-schema")
+    # The starter stands in for an embedding model too, so that /v1/embeddings is fuzzed
+    # as it answers, not only as it refuses.
     with ServeProcess(
-        home, "--api-key-env", "PARROT_TEST_KEY", settings=settings, env={"PARROT_TEST_KEY": KEY}
+        home,
+        "--api-key-env",
+        "PARROT_TEST_KEY",
+        "--embedding-model",
+        str(starter_model),
+        settings=settings,
+        env={"PARROT_TEST_KEY": KEY},
     ) as s:
         yield s
 
@@ -76,4 +85,5 @@ def test_schemathesis_finds_no_server_error_and_no_drift(
     summary = (out[failures : failures + 6000] if failures >= 0 else "") + out[-1500:]
     assert result.returncode == 0, summary
     assert "Network Error" not in result.stdout, summary  # a timed-out request: a hang
-    assert server.health() == {"status": "ok", "running": 0, "waiting": 0}
+    idle = {"running": 0, "waiting": 0}
+    assert server.health() == {"status": "ok", **idle, "embeddings": idle}

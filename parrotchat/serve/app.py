@@ -140,10 +140,10 @@ def build_app(
 
     async def health(_request: Request) -> Response:
         engine = served.engine
-        answer: dict[str, Any] = {"status": "ok", **_queue(engine.running, engine.waiting)}
+        status: dict[str, Any] = {"status": "ok", **_queue(engine.running, engine.waiting)}
         if embedder is not None:
-            answer["embeddings"] = _queue(embedder.engine.running, embedder.engine.waiting)
-        return JSONResponse(answer)
+            status["embeddings"] = _queue(embedder.engine.running, embedder.engine.waiting)
+        return JSONResponse(status)
 
     async def openapi(_request: Request) -> Response:
         return JSONResponse(document)

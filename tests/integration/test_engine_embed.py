@@ -146,3 +146,28 @@ def test_cancel_stops_a_long_embed_request_between_or_inside_batches(
     worker.join(60)  # the whole request would take minutes
     assert not worker.is_alive() and isinstance(outcome[0], EngineCancelled)
     assert len(embed_texts(embedding_engine, [CAT]).vectors) == 1  # and it embeds again
+
+
+def test_a_cancel_while_the_texts_are_tokenized_is_not_lost(
+    embedding_engine: EngineClient,
+) -> None:
+    # A long first text keeps the engine tokenizing for a while before it reads any:
+    # a cancel that lands then must still stop the request (an API client that leaves
+    # at once), not let it run for minutes.
+    texts = ["parrot " * 300_000] + [f"{i} " + "parrot " * 400 for i in range(40)]
+    outcome: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            embed_texts(embedding_engine, texts)
+        except BaseException as exc:
+            outcome.append(exc)
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    time.sleep(0.05)  # the request has reached the engine, which is tokenizing
+    started = time.monotonic()
+    embedding_engine.cancel()
+    worker.join(60)
+    assert not worker.is_alive() and isinstance(outcome[0], EngineCancelled)
+    assert time.monotonic() - started < 10

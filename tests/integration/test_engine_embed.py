@@ -4,6 +4,7 @@ embedding model (a chat model: the engine mean-pools its token vectors)."""
 from __future__ import annotations
 
 import math
+import queue
 import threading
 import time
 from collections.abc import Iterator
@@ -21,7 +22,7 @@ from parrotchat.engine.calls import (
     stream_chat,
 )
 from parrotchat.engine.local.client import EngineClient
-from parrotchat.engine.protocol import ChatRequest, EmbedRequest, Failed, LoadRequest
+from parrotchat.engine.protocol import ChatRequest, EmbedRequest, Event, Failed, LoadRequest
 
 CAT = "The cat sat on the mat and purred."
 KITTEN = "A kitten is sitting on a rug, purring."
@@ -155,19 +156,16 @@ def test_a_cancel_while_the_texts_are_tokenized_is_not_lost(
     # a cancel that lands then must still stop the request (an API client that leaves
     # at once), not let it run for minutes.
     texts = ["parrot " * 300_000] + [f"{i} " + "parrot " * 400 for i in range(40)]
-    outcome: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            embed_texts(embedding_engine, texts)
-        except BaseException as exc:
-            outcome.append(exc)
-
-    worker = threading.Thread(target=run)
-    worker.start()
-    time.sleep(0.05)  # the request has reached the engine, which is tokenizing
-    started = time.monotonic()
-    embedding_engine.cancel()
-    worker.join(60)
-    assert not worker.is_alive() and isinstance(outcome[0], EngineCancelled)
-    assert time.monotonic() - started < 10
+    answers: queue.Queue[Event] = queue.Queue()
+    before = embedding_engine.listener
+    embedding_engine.listener = answers.put
+    try:
+        req_id = embedding_engine.submit(EmbedRequest(texts))
+        time.sleep(0.05)  # the request has reached the engine, which is tokenizing
+        started = time.monotonic()
+        embedding_engine.cancel(req_id)
+        answer = answers.get(timeout=60)
+    finally:
+        embedding_engine.listener = before
+    assert isinstance(answer, Failed) and answer.kind == "cancelled"
+    assert answer.id == req_id and time.monotonic() - started < 10

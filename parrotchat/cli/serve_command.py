@@ -112,7 +112,7 @@ def run_serve(ctx: CliContext, args: argparse.Namespace) -> int:
             try:
                 # The loop reads the engine's pipe itself: no thread hand-off per token.
                 # The embedding engine keeps its reader thread: one event per request.
-                server.run(on_loop=None if os.environ.get("PC_AB") else client.read_on)
+                server.run(on_loop=client.read_on)
             except KeyboardInterrupt:
                 pass
             finally:

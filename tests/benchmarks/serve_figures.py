@@ -423,14 +423,22 @@ def concurrent(server: ServeProcess, key: str, reps: int, clients: int = 8) -> d
     }
 
 
-def conversation_turns(port: int, model: str, key: str | None, rep: int) -> tuple[float, float]:
-    """(decode tokens/s of a long reply, time to first token of a follow-up turn)."""
-    decode = timed_stream(
-        port,
-        "/v1/completions",
-        {"model": model, "prompt": f"{rep}: {COUNTING}", "max_tokens": 256, "temperature": 0},
-        key,
-    )["decode_tps"]
+def conversation_turns(
+    port: int, model: str, key: str | None, rep: int, usage: bool = False
+) -> tuple[float, float]:
+    """(decode tokens/s of a long reply, time to first token of a follow-up turn).
+
+    `usage`: ask for the usage chunk, whose token count is needed where an event may
+    carry several tokens (ours: token_batch.py); without it, each event counts one."""
+    body: dict[str, Any] = {
+        "model": model,
+        "prompt": f"{rep}: {COUNTING}",
+        "max_tokens": 256,
+        "temperature": 0,
+    }
+    if usage:
+        body["stream_options"] = {"include_usage": True}
+    decode = timed_stream(port, "/v1/completions", body, key)["decode_tps"]
     first_message = f"Conversation {rep}. Here is a story:\n" + STORY * 20 + "\nWhat happens?"
     messages: list[dict[str, str]] = [{"role": "user", "content": first_message}]
     first = post_json(
@@ -459,7 +467,7 @@ def versus(server: ServeProcess, key: str, other: OtherServer, reps: int) -> dic
     theirs_ttft: list[float] = []
     conversation_turns(other.port, "any", None, -1)  # warm up: first-request costs aside
     for rep in range(reps):
-        tps, ttft = conversation_turns(server.port, server.model, key, rep)
+        tps, ttft = conversation_turns(server.port, server.model, key, rep, usage=True)
         ours_tps.append(tps)
         ours_ttft.append(ttft)
         tps, ttft = conversation_turns(other.port, "any", None, rep)

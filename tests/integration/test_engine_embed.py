@@ -162,10 +162,11 @@ def test_a_cancel_while_the_texts_are_tokenized_is_not_lost(
     try:
         req_id = embedding_engine.submit(EmbedRequest(texts))
         time.sleep(0.05)  # the request has reached the engine, which is tokenizing
-        started = time.monotonic()
         embedding_engine.cancel(req_id)
         answer = answers.get(timeout=60)
     finally:
         embedding_engine.listener = before
+    # Cancelled, not answered: a lost cancel ends in Embedded, minutes later. No time
+    # bound beyond get()'s: tokenizing the long text alone is seconds on a busy machine.
     assert isinstance(answer, Failed) and answer.kind == "cancelled"
-    assert answer.id == req_id and time.monotonic() - started < 10
+    assert answer.id == req_id

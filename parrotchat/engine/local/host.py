@@ -47,6 +47,7 @@ from parrotchat.engine.protocol import (
     PipeMessage,
     PromptProgress,
     Ready,
+    ReplyStats,
     Shutdown,
     Status,
     StatusRequest,
@@ -198,43 +199,42 @@ class EngineHost:
 
     def _chat(self, req_id: int, request: ChatRequest) -> None:
         sampling = SamplingParams.from_dict(dict(request.sampling or {}))
-        batch = self._token_batcher(req_id)
-        try:
-            stats = self.runtime.chat(
+        self._reply(
+            req_id,
+            lambda emit: self.runtime.chat(
                 messages=request.messages,
                 sampling=sampling,
                 overflow=request.overflow,
                 chat_format=request.chat_format,
-                emit=batch.emit,
+                emit=emit,
                 ignore_eos=request.ignore_eos,
                 progress=self._progress_sender(req_id),
-            )
-        finally:
-            batch.flush()
-        self.send(Done(req_id, stats.to_dict()))
+            ),
+        )
 
     def _complete(self, req_id: int, request: CompleteRequest) -> None:
         sampling = SamplingParams.from_dict(dict(request.sampling or {}))
-        batch = self._token_batcher(req_id)
-        try:
-            stats = self.runtime.complete(
+        self._reply(
+            req_id,
+            lambda emit: self.runtime.complete(
                 prompt=request.prompt,
                 sampling=sampling,
-                emit=batch.emit,
+                emit=emit,
                 ignore_eos=request.ignore_eos,
                 progress=self._progress_sender(req_id),
-            )
+            ),
+        )
+
+    def _reply(self, req_id: int, run: Callable[[Callable[[str, int], None]], ReplyStats]) -> None:
+        """Run a reply, its tokens sent in frame-sized batches; what waits is sent
+        however the reply ends, then Done (or the caller's Failed)."""
+        send = self.send
+        batch = TokenBatcher(lambda text, tokens: send(Token(req_id, text, tokens)))
+        try:
+            stats = run(batch.emit)
         finally:
             batch.flush()
         self.send(Done(req_id, stats.to_dict()))
-
-    def _token_batcher(self, req_id: int) -> TokenBatcher:
-        send = self.send
-
-        def send_tokens(text: str, tokens: int) -> None:
-            send(Token(req_id, text, tokens))
-
-        return TokenBatcher(send_tokens)
 
     def _progress_sender(self, req_id: int) -> Callable[[int, int, int], None]:
         def progress(done: int, total: int, prompt_tokens: int) -> None:

@@ -50,6 +50,7 @@ from parrotchat.engine.local.prompt_lookup import MAX_DRAFT, BatchCosts, DraftPo
 from parrotchat.engine.local.state_cache import SavedState, StateCache, common_prefix
 from parrotchat.engine.local.templates.chat_template import ChatTemplate
 from parrotchat.engine.local.text_stream import TextStream
+from parrotchat.engine.local.token_pick import ArgmaxPick, ChainPick
 from parrotchat.engine.protocol import ReplyStats
 
 # Named formats a user may pick for a model that carries no chat template.
@@ -561,16 +562,16 @@ class LlamaRuntime:
         if stats.prefill_s > 0:
             stats.prompt_tokens_per_s = stats.prompt_eval_tokens / stats.prefill_s
 
-        sampler = self._sampler(sampling, ignore_eos)
+        pick = self._picker(sampling, ignore_eos)
         stream = TextStream(sampling.stop)
         decode_started = time.perf_counter()
         if drafting:
             reason, n_reply, first, n_emitted = self._decode_drafted(
-                tokens, sampler, stream, sampling.max_tokens, stats, emit, started
+                tokens, pick, stream, sampling.max_tokens, stats, emit, started
             )
         else:
             reason, n_reply, first, n_emitted = self._decode_plain(
-                sampler, stream, sampling.max_tokens, stats, emit, started
+                pick, stream, sampling.max_tokens, stats, emit, started
             )
         tail = stream.flush()
         if tail:
@@ -588,7 +589,7 @@ class LlamaRuntime:
 
     def _decode_plain(
         self,
-        sampler: Any,
+        pick: Callable[[int], int],
         stream: TextStream,
         max_tokens: int,
         stats: ReplyStats,
@@ -599,7 +600,6 @@ class LlamaRuntime:
         reply tokens whose text went out)."""
         llm = self._require()
         n_ctx = llm.n_ctx()
-        ctx = llm._ctx
         vocab = self._vocab
         is_eog = llama_cpp.llama_vocab_is_eog
         reason = "length"
@@ -613,7 +613,7 @@ class LlamaRuntime:
             if llm.n_tokens >= n_ctx:
                 reason = "context_full"
                 break
-            token = sampler.sample(ctx, -1)
+            token = pick(-1)
             if is_eog(vocab, token):
                 reason = "finished"
                 break
@@ -634,7 +634,7 @@ class LlamaRuntime:
     def _decode_drafted(
         self,
         prompt: list[int],
-        sampler: Any,
+        pick: Callable[[int], int],
         stream: TextStream,
         max_tokens: int,
         stats: ReplyStats,
@@ -657,9 +657,6 @@ class LlamaRuntime:
         n_ctx = llm.n_ctx()
         vocab = self._vocab
         is_eog = llama_cpp.llama_vocab_is_eog
-        sample = llama_cpp.llama_sampler_sample
-        smpl = sampler.sampler
-        raw_ctx = llm.ctx
         batch = self._draft_batch()
         costs = BatchCosts()
         lookup = PromptLookup(prompt, costs=costs)
@@ -691,7 +688,7 @@ class LlamaRuntime:
                 if base + i + 1 >= n_ctx:
                     reason, done = "context_full", True
                     break
-                token = sample(smpl, raw_ctx, indices[i])
+                token = pick(indices[i])
                 if is_eog(vocab, token):
                     reason, done = "finished", True
                     break
@@ -819,23 +816,33 @@ class LlamaRuntime:
         llm.input_ids[base : base + n] = tokens
         llm.n_tokens = base + n
 
-    def _sampler(self, sampling: SamplingParams, ignore_eos: bool) -> Any:
-        """The sampler chain for one reply (the facade's adds stages we do not use)."""
+    def _picker(self, sampling: SamplingParams, ignore_eos: bool) -> ChainPick | ArgmaxPick:
+        """What picks each token of one reply (token_pick.py): numpy's argmax for greedy
+        decoding with no more than the repeat penalty, else a llama.cpp sampler chain
+        (the facade's adds stages we do not use)."""
         llm = self._require()
         n_vocab = llm.n_vocab()
-        chain = llama_internals.LlamaSampler()  # type: ignore[no-untyped-call]
+        banned: list[int] = []
         if ignore_eos:
             # Benchmarks need replies of an exact length: end-of-generation tokens are banned.
             if self._eog is None:
                 self._eog = [
                     t for t in range(n_vocab) if llama_cpp.llama_vocab_is_eog(self._vocab, t)
                 ]
-            chain.add_logit_bias(n_vocab, {t: float("-inf") for t in self._eog})
-        if (
+            banned = self._eog
+        if sampling.temperature <= 0.0 and (
+            sampling.frequency_penalty == 0.0 and sampling.presence_penalty == 0.0
+        ):
+            return ArgmaxPick(llm.ctx, n_vocab, banned, sampling.repeat_penalty, PENALTY_LAST_N)
+        penalties = (
             sampling.repeat_penalty != 1.0
             or sampling.frequency_penalty != 0.0
             or sampling.presence_penalty != 0.0
-        ):
+        )
+        chain = llama_internals.LlamaSampler()  # type: ignore[no-untyped-call]
+        if banned:
+            chain.add_logit_bias(n_vocab, {t: float("-inf") for t in banned})
+        if penalties:
             # One llama.cpp stage applies all three, over the last 64 tokens.
             chain.add_penalties(
                 n_vocab,
@@ -854,7 +861,7 @@ class LlamaRuntime:
             chain.add_temp(sampling.temperature)
             seed = sampling.seed if sampling.seed >= 0 else int.from_bytes(os.urandom(4), "little")
             chain.add_dist(seed)
-        return chain
+        return ChainPick(chain, llm.ctx)
 
     def _piece(self, token: int) -> bytes:
         buf = self._piece_buf

@@ -3,9 +3,11 @@ tokens only) against llama.cpp's sampler chain, on the logits of the starter mod
 
 from __future__ import annotations
 
+import functools
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import llama_cpp
 import llama_cpp._internals as llama_internals
@@ -44,6 +46,16 @@ def _chain(n_vocab: int, banned: list[int], penalty: float) -> llama_internals.L
     return chain
 
 
+def logits_at(llm: llama_cpp.Llama) -> Callable[[int], Any]:
+    return functools.partial(llama_cpp.llama_get_logits_ith, llm.ctx)
+
+
+def _chain_pick(llm: llama_cpp.Llama, chain: llama_internals.LlamaSampler) -> ChainPick:
+    return ChainPick(
+        chain, functools.partial(llama_cpp.llama_sampler_sample, chain.sampler, llm.ctx)
+    )
+
+
 @pytest.mark.parametrize(
     ("penalty", "ignore_eos"), [(1.0, False), (1.1, False), (1.3, True), (0.8, True)]
 )
@@ -60,8 +72,8 @@ def test_argmax_picks_what_the_chain_picks(
         llm.n_tokens = 0
         llm._ctx.kv_cache_seq_rm(-1, 0, -1)
         llm.eval(llm.tokenize(prompt.encode(), add_bos=True, special=True))
-        ours = ArgmaxPick(llm.ctx, n_vocab, banned, penalty, PENALTY_LAST_N)
-        reference = ChainPick(_chain(n_vocab, banned, penalty), llm.ctx)
+        ours = ArgmaxPick(logits_at(llm), n_vocab, banned, penalty, PENALTY_LAST_N)
+        reference = _chain_pick(llm, _chain(n_vocab, banned, penalty))
         for _ in range(120):
             raw = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(llm.ctx, -1), (n_vocab,))
             plain = int(raw.argmax())
@@ -89,7 +101,7 @@ def test_the_greedy_reply_is_the_chains_reply(
     def chain_picker(self: LlamaRuntime, sampling: SamplingParams, ignore_eos: bool) -> ChainPick:
         assert self.llm is not None
         n_vocab = self.llm.n_vocab()
-        return ChainPick(_chain(n_vocab, [], sampling.repeat_penalty), self.llm.ctx)
+        return _chain_pick(self.llm, _chain(n_vocab, [], sampling.repeat_penalty))
 
     prompts = ["Repeat: the quick brown fox jumps over the lazy dog. " * 3, "Tell me a story."]
     ours = [
@@ -116,6 +128,6 @@ def test_no_logits_is_an_engine_error_not_a_crash(runtime: LlamaRuntime) -> None
     llm.n_tokens = 0
     llm._ctx.kv_cache_seq_rm(-1, 0, -1)
     llm.eval(llm.tokenize(b"Hello", add_bos=True))
-    pick = ArgmaxPick(llm.ctx, llm.n_vocab())
+    pick = ArgmaxPick(logits_at(llm), llm.n_vocab())
     with pytest.raises(EngineError, match="no logits for position 7"):
         pick(7)

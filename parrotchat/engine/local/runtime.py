@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
 import os
 import sys
 import threading
@@ -833,7 +834,8 @@ class LlamaRuntime:
         if sampling.temperature <= 0.0 and (
             sampling.frequency_penalty == 0.0 and sampling.presence_penalty == 0.0
         ):
-            return ArgmaxPick(llm.ctx, n_vocab, banned, sampling.repeat_penalty, PENALTY_LAST_N)
+            logits_at = functools.partial(llama_cpp.llama_get_logits_ith, llm.ctx)
+            return ArgmaxPick(logits_at, n_vocab, banned, sampling.repeat_penalty, PENALTY_LAST_N)
         penalties = (
             sampling.repeat_penalty != 1.0
             or sampling.frequency_penalty != 0.0
@@ -861,7 +863,9 @@ class LlamaRuntime:
             chain.add_temp(sampling.temperature)
             seed = sampling.seed if sampling.seed >= 0 else int.from_bytes(os.urandom(4), "little")
             chain.add_dist(seed)
-        return ChainPick(chain, llm.ctx)
+        return ChainPick(
+            chain, functools.partial(llama_cpp.llama_sampler_sample, chain.sampler, llm.ctx)
+        )
 
     def _piece(self, token: int) -> bytes:
         buf = self._piece_buf

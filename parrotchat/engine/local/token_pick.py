@@ -17,46 +17,48 @@ logit at or below zero is multiplied by it, one above divided), counted over the
 window of picked tokens; greedy and `np.argmax` alike keep the first of equal maxima;
 tokens banned by `ignore_eos` become minus infinity, as the chain's logit-bias stage
 makes them.
+
+The runtime hands in llama.cpp's calls (`llama_cpp` keeps its one importer).
 """
 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-import llama_cpp
 import numpy as np
 
 from parrotchat.core.errors import EngineError
 
 
 class ChainPick:
-    """llama.cpp's sampler chain: samples, and accepts the token into the chain's state
-    (penalties' history, the random generator)."""
+    """llama.cpp's sampler chain. `sample(index)` is `llama_sampler_sample` on it: it
+    samples, and accepts the token into the chain's state (penalties' history, the
+    random generator)."""
 
-    def __init__(self, chain: Any, ctx: Any) -> None:
+    def __init__(self, chain: Any, sample: Callable[[int], int]) -> None:
         self.chain = chain  # the LlamaSampler that owns the C chain: kept alive here
-        self._smpl = chain.sampler
-        self._ctx = ctx
+        self._sample = sample
 
     def __call__(self, index: int) -> int:
-        return int(llama_cpp.llama_sampler_sample(self._smpl, self._ctx, index))
+        return int(self._sample(index))
 
 
 class ArgmaxPick:
     """Greedy: the first token of highest logit after the repeat penalty over the
-    last `last_n` picked tokens, never one of `banned`."""
+    last `last_n` picked tokens, never one of `banned`. `logits_at(index)` is
+    `llama_get_logits_ith` on the context: a float pointer, NULL where there are none."""
 
     def __init__(
         self,
-        ctx: Any,
+        logits_at: Callable[[int], Any],
         n_vocab: int,
         banned: Sequence[int] = (),
         repeat_penalty: float = 1.0,
         last_n: int = 64,
     ) -> None:
-        self._ctx = ctx
+        self._logits_at = logits_at
         self._shape = (n_vocab,)
         self._banned = np.asarray(sorted(set(banned)), dtype=np.intp)
         self._banned_set = frozenset(int(t) for t in banned)
@@ -66,7 +68,7 @@ class ArgmaxPick:
         )
 
     def __call__(self, index: int) -> int:
-        pointer = llama_cpp.llama_get_logits_ith(self._ctx, index)
+        pointer = self._logits_at(index)
         if not pointer:  # llama.cpp logged why; the chain would abort the process here
             raise EngineError(f"llama.cpp has no logits for position {index} of the last batch")
         row = np.ctypeslib.as_array(pointer, shape=self._shape)  # a view: no copy

@@ -255,7 +255,7 @@ def llama_cpp_server(model: str, threads: int) -> OtherServer:
     return OtherServer("llama_cpp.server", command, port)
 
 
-def llama_server(binary: str, model: str, threads: int) -> OtherServer:
+def llama_server(binary: str, model: str, threads: int, flash_attn: str = "auto") -> OtherServer:
     port = free_port()
     command = [
         binary,
@@ -277,6 +277,10 @@ def llama_server(binary: str, model: str, threads: int) -> OtherServer:
         "0",
         "--parallel",
         "1",
+        # llama-server's default, "auto", turns flash attention on wherever the backend
+        # has it (the CPU does); the engine keeps it off (llama-cpp-python's default).
+        "--flash-attn",
+        flash_attn,
     ]
     if not use_extra_buffers():
         command.append("--no-repack")  # the engine's own choice (cpu_features.py): same setup
@@ -423,10 +427,18 @@ def concurrent(server: ServeProcess, key: str, reps: int, clients: int = 8) -> d
     }
 
 
+# Each server fills in its own defaults for what a request leaves out; the repeat
+# penalty's differ (ours: the user's setting, 1.1; llama_cpp.server: 1.1; llama-server:
+# 1.0). The comparison pins it, so that all three do the same work and, greedy, give
+# the same text.
+SAME_SAMPLING = {"temperature": 0, "repeat_penalty": 1.0}
+
+
 def conversation_turns(
     port: int, model: str, key: str | None, rep: int, usage: bool = False
-) -> tuple[float, float]:
-    """(decode tokens/s of a long reply, time to first token of a follow-up turn).
+) -> tuple[float, float, str]:
+    """(decode tokens/s of a long reply, time to first token of a follow-up turn, the
+    long reply's text).
 
     `usage`: ask for the usage chunk, whose token count is needed where an event may
     carry several tokens (ours: token_batch.py); without it, each event counts one."""
@@ -434,17 +446,17 @@ def conversation_turns(
         "model": model,
         "prompt": f"{rep}: {COUNTING}",
         "max_tokens": 256,
-        "temperature": 0,
+        **SAME_SAMPLING,
     }
     if usage:
         body["stream_options"] = {"include_usage": True}
-    decode = timed_stream(port, "/v1/completions", body, key)["decode_tps"]
+    long_reply = timed_stream(port, "/v1/completions", body, key)
     first_message = f"Conversation {rep}. Here is a story:\n" + STORY * 20 + "\nWhat happens?"
     messages: list[dict[str, str]] = [{"role": "user", "content": first_message}]
     first = post_json(
         port,
         "/v1/chat/completions",
-        {"model": model, "messages": messages, "max_tokens": 48, "temperature": 0},
+        {"model": model, "messages": messages, "max_tokens": 48, **SAME_SAMPLING},
         key,
     )
     messages += [
@@ -454,10 +466,10 @@ def conversation_turns(
     follow = timed_stream(
         port,
         "/v1/chat/completions",
-        {"model": model, "messages": messages, "max_tokens": 8, "temperature": 0},
+        {"model": model, "messages": messages, "max_tokens": 8, **SAME_SAMPLING},
         key,
     )
-    return decode, follow["ttft_s"] * 1000
+    return long_reply["decode_tps"], follow["ttft_s"] * 1000, long_reply["text"]
 
 
 def versus(server: ServeProcess, key: str, other: OtherServer, reps: int) -> dict[str, Any]:
@@ -465,17 +477,21 @@ def versus(server: ServeProcess, key: str, other: OtherServer, reps: int) -> dic
     theirs_tps: list[float] = []
     ours_ttft: list[float] = []
     theirs_ttft: list[float] = []
+    same_text = 0
     conversation_turns(other.port, "any", None, -1)  # warm up: first-request costs aside
     for rep in range(reps):
-        tps, ttft = conversation_turns(server.port, server.model, key, rep, usage=True)
+        tps, ttft, ours_text = conversation_turns(server.port, server.model, key, rep, usage=True)
         ours_tps.append(tps)
         ours_ttft.append(ttft)
-        tps, ttft = conversation_turns(other.port, "any", None, rep)
+        tps, ttft, their_text = conversation_turns(other.port, "any", None, rep)
         theirs_tps.append(tps)
         theirs_ttft.append(ttft)
+        same_text += ours_text == their_text
     name = other.name.replace(".", "_").replace("-", "_")
     return {
         f"vs_{name}_decode_tps": {"ours": summary(ours_tps, 1), "theirs": summary(theirs_tps, 1)},
+        # Greedy on the same weights: the long replies should match word for word.
+        f"vs_{name}_same_reply_text": f"{same_text} of {reps}",
         f"vs_{name}_decode_ratio": summary(
             [a / b for a, b in zip(ours_tps, theirs_tps, strict=True)]
         ),
@@ -516,6 +532,12 @@ def main() -> int:
     parser.add_argument("--draft-ahead", choices=("on", "off"), default="on")
     parser.add_argument("--no-llama-cpp-server", action="store_true")
     parser.add_argument("--llama-server", metavar="PATH", help="llama.cpp's llama-server binary")
+    parser.add_argument(
+        "--llama-server-flash-attn",
+        choices=("auto", "on", "off"),
+        default="auto",
+        help="llama-server's --flash-attn (its default: auto)",
+    )
     parser.add_argument("--out", metavar="FILE")
     args = parser.parse_args()
     model = args.model or str(starter_model_path())
@@ -577,7 +599,11 @@ def main() -> int:
         if not args.no_llama_cpp_server:
             others.append(lambda: llama_cpp_server(model, args.threads))
         if args.llama_server:
-            others.append(lambda: llama_server(args.llama_server, model, args.threads))
+            others.append(
+                lambda: llama_server(
+                    args.llama_server, model, args.threads, args.llama_server_flash_attn
+                )
+            )
         for start in others:
             other = start()
             print(f"serve_figures: versus {other.name} …", file=sys.stderr, flush=True)

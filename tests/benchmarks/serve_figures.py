@@ -435,10 +435,11 @@ SAME_SAMPLING = {"temperature": 0, "repeat_penalty": 1.0}
 
 
 def conversation_turns(
-    port: int, model: str, key: str | None, rep: int, usage: bool = False
+    port: int, model: str, key: str | None, rep: str, usage: bool = False
 ) -> tuple[float, float, str]:
     """(decode tokens/s of a long reply, time to first token of a follow-up turn, the
-    long reply's text).
+    long reply's text). `rep` goes into every prompt: a conversation our server saw
+    before (against another server) would find its follow-up's KV cells saved.
 
     `usage`: ask for the usage chunk, whose token count is needed where an event may
     carry several tokens (ours: token_batch.py); without it, each event counts one."""
@@ -478,8 +479,9 @@ def versus(server: ServeProcess, key: str, other: OtherServer, reps: int) -> dic
     ours_ttft: list[float] = []
     theirs_ttft: list[float] = []
     same_text = 0
-    conversation_turns(other.port, "any", None, -1)  # warm up: first-request costs aside
-    for rep in range(reps):
+    conversation_turns(other.port, "any", None, "warm-up")  # first-request costs aside
+    for i in range(reps):
+        rep = f"{other.name} {i}"
         tps, ttft, ours_text = conversation_turns(server.port, server.model, key, rep, usage=True)
         ours_tps.append(tps)
         ours_ttft.append(ttft)

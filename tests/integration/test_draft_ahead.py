@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from runtime_replies import reply
@@ -16,14 +14,6 @@ from parrotchat.engine.local.prompt_lookup import MAX_DRAFT
 from parrotchat.engine.local.runtime import LlamaRuntime
 
 REPEAT = "Repeat exactly: the quick brown fox jumps over the lazy dog. " * 2
-
-
-@pytest.fixture(scope="module")
-def runtime(starter_model: Path) -> Iterator[LlamaRuntime]:
-    rt = LlamaRuntime(threading.Event())
-    rt.load(str(starter_model), 1024, 0, 1, 512, None, lambda _f: None)
-    yield rt
-    rt.unload()
 
 
 def test_drafts_are_checked_and_counted_only_when_on(runtime: LlamaRuntime) -> None:

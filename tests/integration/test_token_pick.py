@@ -4,20 +4,18 @@ tokens only) against llama.cpp's sampler chain, on the logits of the starter mod
 from __future__ import annotations
 
 import functools
-import threading
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import llama_cpp
 import llama_cpp._internals as llama_internals
 import numpy as np
 import pytest
+from runtime_replies import reply
 
 from parrotchat.core.sampling import SamplingParams
 from parrotchat.engine.local.runtime import PENALTY_LAST_N, LlamaRuntime
 from parrotchat.engine.local.token_pick import ArgmaxPick, ChainPick
-from tests.runtime_replies import reply
 
 PROMPTS = [
     "<|im_start|>user\nSay hi.<|im_end|>\n<|im_start|>assistant\n",
@@ -25,14 +23,6 @@ PROMPTS = [
     "The parrot lived in a small shop in Seoul, where it",
     "<|im_start|>user\n서울에 대해 한 문장으로 말해 줘.<|im_end|>\n<|im_start|>assistant\n",
 ]
-
-
-@pytest.fixture(scope="module")
-def runtime(starter_model: Path) -> Iterator[LlamaRuntime]:
-    rt = LlamaRuntime(threading.Event())
-    rt.load(str(starter_model), 1024, 0, 2, 512, None, lambda _f: None)
-    yield rt
-    rt.unload()
 
 
 def _chain(n_vocab: int, banned: list[int], penalty: float) -> llama_internals.LlamaSampler:

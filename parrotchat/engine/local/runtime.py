@@ -648,11 +648,11 @@ class LlamaRuntime:
         that has none, from the draft model if one is loaded, all with logits. The
         reply's own sampler then runs position by position: a drafted token is kept
         while the sampler picks that very token, and the first token it picks
-        otherwise is kept too. llama_sampler_sample accepts what it returns into the
-        chain, so penalties and the random state see exactly the kept tokens, as in the
-        plain loop. Cells of rejected tokens leave the KV cache. Every condition the
-        plain loop checks before sampling (length, context) is checked before each
-        position; cancel between batches.
+        otherwise is kept too. The pick records what it returns (the chain accepts it;
+        the argmax adds it to its penalty window), so penalties and the random state see
+        exactly the kept tokens, as in the plain loop. Cells of rejected tokens leave the
+        KV cache. Every condition the plain loop checks before sampling (length, context)
+        is checked before each position; cancel between batches.
         """
         llm = self._require()
         n_ctx = llm.n_ctx()

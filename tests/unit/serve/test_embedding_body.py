@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from json_strategies import json_values
 
 from parrotchat.engine.protocol import Embedded
 from parrotchat.serve.embedding_body import EmbeddingCall, embedding_call
@@ -98,13 +99,6 @@ def test_the_answer_as_numbers_or_as_little_endian_float32_base64() -> None:
         assert got == vectors
 
 
-json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
-    lambda inner: (
-        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=20), inner, max_size=4)
-    ),
-    max_leaves=12,
-)
 fields = st.sampled_from(
     ["model", "input", "encoding_format", "dimensions", "user", "messages", "bogus"]
 )

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from json_strategies import json_values
 
 from parrotchat.core.sampling import SamplingParams
 from parrotchat.engine.protocol import ChatRequest, CompleteRequest
@@ -119,13 +120,6 @@ def test_bodies_that_are_not_json_objects(raw: bytes, message: str) -> None:
         parse_json(raw)
 
 
-json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
-    lambda inner: (
-        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=20), inner, max_size=4)
-    ),
-    max_leaves=12,
-)
 fields = st.sampled_from(
     [
         "model",
